@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * IOVA bookkeeping of one IOAS (io_pagetable.c) and the pinned user memory
+ * behind it (pages.c).
+ *
+ * CONTRACT (used by device.c, hw_pagetable.c, selftest.c): the functions
+ * declared in the "API" section. Everything else in this header belongs to
+ * io_pagetable.c / pages.c / access.c / ioas.c and may change freely.
+ */
+#ifndef __IO_PAGETABLE_H
+#define __IO_PAGETABLE_H
+
+#include <linux/interval_tree.h>
+#include <linux/rwsem.h>
+#include <linux/xarray.h>
+#include <linux/iommufd_ops.h>
+
+struct iommufd_ctx;
+
+/* Accounting of pinned pages against RLIMIT_MEMLOCK */
+enum {
+	IOPT_PAGES_ACCOUNT_NONE = 0,
+	IOPT_PAGES_ACCOUNT_USER = 1,
+	IOPT_PAGES_ACCOUNT_MM = 2,
+};
+
+/* iopt_map_user_pages() flags */
+enum {
+	IOPT_ALLOC_IOVA = 1 << 0,	/* choose the IOVA, else *iova is fixed */
+};
+
+/* IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT shrinks the pinning batch buffers */
+extern size_t iommufd_test_memory_limit;
+
+/**
+ * struct io_pagetable - the IOVA space of one IOAS
+ *
+ * (filled in by io_pagetable.c's owner; see the comments there for locking)
+ */
+struct io_pagetable {
+	struct rw_semaphore domains_rwsem;
+	struct xarray domains;		/* index -> struct iofd_domain * */
+	struct xarray access_list;	/* index -> struct iommufd_access * */
+	unsigned int next_domain_id;
+
+	struct rw_semaphore iova_rwsem;
+	struct rb_root_cached area_itree;
+	struct rb_root_cached allowed_itree;
+	struct rb_root_cached reserved_itree;
+	u8 disable_large_pages;
+	unsigned long iova_alignment;
+};
+
+/* API ----------------------------------------------------------------- */
+
+void iopt_init_table(struct io_pagetable *iopt);
+void iopt_destroy_table(struct io_pagetable *iopt);
+
+/*
+ * Mirror every area of @iopt into @domain and keep it mirrored until
+ * iopt_table_remove_domain(). Fails with -EINVAL if an existing area lies
+ * outside the domain's aperture or is misaligned for its page size, and
+ * reserves the IOVA outside the aperture while the domain is present.
+ */
+int iopt_table_add_domain(struct io_pagetable *iopt,
+			  struct iofd_domain *domain);
+void iopt_table_remove_domain(struct io_pagetable *iopt,
+			      struct iofd_domain *domain);
+
+/*
+ * Reserve [start, last] on behalf of @owner. -EADDRINUSE if it intersects a
+ * mapped area or an allowed range.
+ */
+int iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
+		      unsigned long last, void *owner);
+/* Drop every reservation made for @owner */
+void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner);
+/* Reserve all of @hwdev's reserved regions for @owner, all or nothing */
+int iopt_table_enforce_dev_resv_regions(struct io_pagetable *iopt,
+					struct iofd_hw_dev *hwdev,
+					void *owner);
+
+int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
+			unsigned long *iova, void __user *uptr,
+			unsigned long length, int iommu_prot,
+			unsigned int flags);
+int iopt_unmap_iova(struct io_pagetable *iopt, unsigned long iova,
+		    unsigned long length, unsigned long *unmapped);
+int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped);
+
+#endif

@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The iommufd object model: one fd context, an ID table of objects, and the
+ * contracts between the files of the core. Each .c file owns one concept:
+ *
+ *   main.c          /dev/iommu, context, object table and lifetime, ioctl table
+ *   ioas.c          the IOMMU_IOAS_* and IOMMU_OPTION ioctls
+ *   io_pagetable.c  IOVA bookkeeping of one IOAS: areas, reserved/allowed
+ *                   ranges, domains filled from the areas
+ *   pages.c         pinning of user memory, RLIMIT_MEMLOCK accounting
+ *   access.c        in-kernel accesses (emulated devices) to an IOAS
+ *   device.c        bound devices, attach/replace/detach, automatic domains
+ *   hw_pagetable.c  HWPT objects and IOMMU_HWPT_ALLOC
+ *   vfio_compat.c   VFIO type1 ioctls on the iommufd fd
+ *   selftest.c      IOMMU_TEST_CMD and the mock IOMMU driver
+ */
+#ifndef __IOMMUFD_PRIVATE_H
+#define __IOMMUFD_PRIVATE_H
+
+#include <linux/refcount.h>
+#include <linux/xarray.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/wait.h>
+#include <linux/list.h>
+#include <linux/uaccess.h>
+#include <linux/iommufd_ops.h>
+#include <uapi/linux/iommufd.h>
+
+#include "io_pagetable.h"
+
+struct iommufd_ioas;
+
+/*
+ * Object types. Kernel-internal; the values follow upstream's so traces read
+ * the same.
+ */
+enum iommufd_object_type {
+	IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_DEVICE,
+	IOMMUFD_OBJ_HWPT_PAGING,
+	IOMMUFD_OBJ_HWPT_NESTED,
+	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_ACCESS,
+	IOMMUFD_OBJ_FAULT,
+	IOMMUFD_OBJ_VIOMMU,
+	IOMMUFD_OBJ_VDEVICE,
+	IOMMUFD_OBJ_VEVENTQ,
+	IOMMUFD_OBJ_HW_QUEUE,
+	IOMMUFD_OBJ_SELFTEST,
+	IOMMUFD_OBJ_MAX,
+};
+
+/**
+ * struct iommufd_object - header of every object in the ID table
+ * @users: long-term references. The ID table holds one from finalize until
+ *	   the object is removed; every other holder (an attached device, a
+ *	   HWPT on its IOAS, an fd) holds one more. IOMMU_DESTROY succeeds only
+ *	   when the table's is the last one.
+ * @wait_cnt: short-term references held while an ioctl uses the object
+ *	      (iommufd_get_object()/iommufd_put_object()). Removal waits for
+ *	      them to drain.
+ * @type: enum iommufd_object_type
+ * @id: the per-fd ID, 1..INT_MAX
+ */
+struct iommufd_object {
+	refcount_t users;
+	refcount_t wait_cnt;
+	enum iommufd_object_type type;
+	unsigned int id;
+};
+
+/**
+ * struct iommufd_ctx - one open of /dev/iommu
+ * @file: the file; objects never hold a reference on it (the fd owns them)
+ * @objects: ID -> object. An ID reserved but not yet finalized holds
+ *	     XA_ZERO_ENTRY, so lookups of half-built objects fail with ENOENT.
+ * @destroy_wait: woken when an object's wait_cnt drops to zero
+ * @account_mode: IOPT_PAGES_ACCOUNT_USER or _MM for new pinnings
+ * @vfio_ioas: the IOAS of the VFIO compatibility ioctls, or NULL; protected
+ *	       by the xa_lock of @objects
+ * @no_iommu_mode: set by VFIO no-iommu; unused for now
+ */
+struct iommufd_ctx {
+	struct file *file;
+	struct xarray objects;
+	wait_queue_head_t destroy_wait;
+	u8 account_mode;
+	struct iommufd_ioas *vfio_ioas;
+	bool no_iommu_mode;
+};
+
+/**
+ * struct iommufd_ucmd - one ioctl call in flight
+ * @ictx: the context
+ * @ubuffer: the user's struct
+ * @user_size: the user's size field
+ * @cmd: the kernel copy, already validated for size and zero tail
+ */
+struct iommufd_ucmd {
+	struct iommufd_ctx *ictx;
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;
+};
+
+/* Copy @cmd_len bytes of ucmd->cmd back, truncated to the user's size */
+static inline int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd,
+				       size_t cmd_len)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, cmd_len)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Object lifetime vocabulary (main.c). Used the same way everywhere:
+ *
+ *   obj = iommufd_object_alloc(ictx, ptr, TYPE);   reserve an ID, zeroed
+ *   ... fill in; on failure iommufd_object_abort_and_destroy() ...
+ *   iommufd_object_finalize(ictx, obj);            publish: the ID resolves
+ *
+ *   obj = iommufd_get_object(ictx, id, TYPE);      short-term ref, or ERR_PTR
+ *   iommufd_put_object(ictx, obj);
+ *
+ *   refcount_inc(&obj->users) / iommufd_object_put_users(ictx, obj)
+ *
+ * iommufd_object_abort() frees an unpublished object whose fields need no
+ * teardown; iommufd_object_abort_and_destroy() runs the type's destroy op
+ * first. The destroy op of a type must cope with a partly initialized object
+ * (fields left zero).
+ */
+struct iommufd_object *_iommufd_object_alloc(struct iommufd_ctx *ictx,
+					     size_t size,
+					     enum iommufd_object_type type);
+
+#define __iommufd_object_alloc(ictx, ptr, type, obj)			\
+	container_of(_iommufd_object_alloc(				\
+			     ictx,					\
+			     sizeof(*(ptr)) + BUILD_BUG_ON_ZERO(	\
+					       offsetof(typeof(*(ptr)), \
+							obj) != 0),	\
+			     type),					\
+		     typeof(*(ptr)), obj)
+
+#define iommufd_object_alloc(ictx, ptr, type) \
+	__iommufd_object_alloc(ictx, ptr, type, obj)
+
+void iommufd_object_finalize(struct iommufd_ctx *ictx,
+			     struct iommufd_object *obj);
+void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
+				      struct iommufd_object *obj);
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
+					  enum iommufd_object_type type);
+void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+
+/*
+ * Drop a users reference taken by another object. Objects that are destroyed
+ * when their last user leaves (automatic HWPTs, internal objects) use
+ * iommufd_object_destroy_user() instead.
+ */
+static inline void iommufd_object_put_users(struct iommufd_ctx *ictx,
+					    struct iommufd_object *obj)
+{
+	refcount_dec(&obj->users);
+}
+
+/*
+ * Remove @obj from the table and destroy it, waiting for short-term users.
+ * The caller holds the only users reference besides the table's, or none.
+ * Returns 0 or -EBUSY if other users remain.
+ */
+int iommufd_object_remove(struct iommufd_ctx *ictx, struct iommufd_object *obj,
+			  u32 id);
+static inline void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
+					       struct iommufd_object *obj)
+{
+	WARN_ON(iommufd_object_remove(ictx, obj, 0));
+}
+
+/* main.c: the type table calls these */
+struct iommufd_object_ops {
+	void (*destroy)(struct iommufd_object *obj);
+	void (*abort)(struct iommufd_object *obj);
+};
+
+/*
+ * ---------------------------------------------------------------------------
+ * IOAS (ioas.c)
+ *
+ * @iopt: the IOVA space; its own locks protect it (io_pagetable.h)
+ * @mutex: protects @hwpt_list and serializes attach/detach of devices and
+ *	   automatic domain creation on this IOAS. Lock order:
+ *	   idev->igroup... -> ioas->mutex -> iopt locks -> pages->mutex.
+ * @hwpt_list: the iommufd_hwpt_paging objects built on this IOAS
+ */
+struct iommufd_ioas {
+	struct iommufd_object obj;
+	struct io_pagetable iopt;
+	struct mutex mutex;
+	struct list_head hwpt_list;
+};
+
+static inline struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx,
+						    u32 id)
+{
+	return container_of(iommufd_get_object(ictx, id, IOMMUFD_OBJ_IOAS),
+			    struct iommufd_ioas, obj);
+}
+
+struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx);
+void iommufd_ioas_destroy(struct iommufd_object *obj);
+int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_map(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_copy(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
+int iommufd_option_rlimit_mode(struct iommu_option *cmd,
+			       struct iommufd_ctx *ictx);
+
+/*
+ * ---------------------------------------------------------------------------
+ * HWPT (hw_pagetable.c)
+ */
+struct iommufd_hw_pagetable {
+	struct iommufd_object obj;
+	struct iofd_domain *domain;
+};
+
+/**
+ * struct iommufd_hwpt_paging - a kernel-managed domain filled from an IOAS
+ * @common: the HWPT
+ * @ioas: the IOAS it mirrors; holds a users reference on it
+ * @hwpt_item: entry in ioas->hwpt_list
+ * @auto_domain: created by an attach to the IOAS; destroyed when the last
+ *		 device leaves it, and not destroyable by the user
+ * @enforce_cache_coherency: every IOPTE is coherent; non-coherent devices
+ *			     cannot join
+ * @nest_parent: allocated with IOMMU_HWPT_ALLOC_NEST_PARENT
+ */
+struct iommufd_hwpt_paging {
+	struct iommufd_hw_pagetable common;
+	struct iommufd_ioas *ioas;
+	struct list_head hwpt_item;
+	bool auto_domain;
+	bool enforce_cache_coherency;
+	bool nest_parent;
+};
+
+static inline struct iommufd_hwpt_paging *
+to_hwpt_paging(struct iommufd_hw_pagetable *hwpt)
+{
+	return container_of(hwpt, struct iommufd_hwpt_paging, common);
+}
+
+static inline struct iommufd_hwpt_paging *
+iommufd_get_hwpt_paging(struct iommufd_ucmd *ucmd, u32 id)
+{
+	return container_of(iommufd_get_object(ucmd->ictx, id,
+					       IOMMUFD_OBJ_HWPT_PAGING),
+			    struct iommufd_hwpt_paging, common.obj);
+}
+
+/*
+ * Allocate a paging HWPT on @ioas for @idev's driver and fill it from the
+ * IOAS. @immediate_attach: attach @idev in the same step (automatic
+ * domains). Caller holds ioas->mutex. Returns an unpublished object.
+ */
+struct iommufd_hwpt_paging *
+iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
+			  struct iommufd_device *idev, u32 flags,
+			  bool immediate_attach);
+void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
+void iommufd_hwpt_paging_abort(struct iommufd_object *obj);
+int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
+
+/*
+ * ---------------------------------------------------------------------------
+ * Devices (device.c)
+ *
+ * @hwdev: the driver's device
+ * @lock: protects the attach state below
+ * @rid_hwpt: HWPT the RID is attached to, or NULL (blocked)
+ * @pasid_hwpts: PASID -> attached HWPT
+ * @enforce_cache_coherency: the device can do coherent DMA only
+ */
+struct iommufd_device {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct iofd_hw_dev *hwdev;
+	struct mutex lock;
+	struct iommufd_hw_pagetable *rid_hwpt;
+	struct xarray pasid_hwpts;
+	bool enforce_cache_coherency;
+};
+
+static inline struct iommufd_device *
+iommufd_get_device(struct iommufd_ucmd *ucmd, u32 id)
+{
+	return container_of(iommufd_get_object(ucmd->ictx, id,
+					       IOMMUFD_OBJ_DEVICE),
+			    struct iommufd_device, obj);
+}
+
+void iommufd_device_destroy(struct iommufd_object *obj);
+
+/*
+ * ---------------------------------------------------------------------------
+ * Accesses (access.c)
+ *
+ * @ioas: the attached IOAS or NULL; holds a users reference on it
+ * @ioas_lock: protects @ioas against concurrent attach/replace/detach
+ * @iopt_access_list_id: index of this access in ioas->iopt.access_list
+ */
+struct iommufd_access {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct iommufd_ioas *ioas;
+	struct mutex ioas_lock;
+	const struct iommufd_access_ops *ops;
+	void *data;
+	unsigned long iova_alignment;
+	u32 iopt_access_list_id;
+};
+
+void iommufd_access_destroy_object(struct iommufd_object *obj);
+
+/*
+ * ---------------------------------------------------------------------------
+ * VFIO compatibility (vfio_compat.c)
+ */
+int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd);
+int iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
+		       unsigned long arg);
+/* ID of the compat IOAS, created on first use */
+int iommufd_vfio_compat_ioas_get_id(struct iommufd_ctx *ictx, u32 *out_id);
+
+/*
+ * ---------------------------------------------------------------------------
+ * Selftest (selftest.c), built with CONFIG_IOMMUFD_TEST (our Makefile sets it)
+ */
+#ifdef CONFIG_IOMMUFD_TEST
+int iommufd_test(struct iommufd_ucmd *ucmd);
+void iommufd_selftest_destroy(struct iommufd_object *obj);
+int __init iommufd_test_init(void);
+void iommufd_test_exit(void);
+#else
+static inline int iommufd_test_init(void) { return 0; }
+static inline void iommufd_test_exit(void) { }
+#endif
+
+#endif
