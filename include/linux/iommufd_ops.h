@@ -110,6 +110,10 @@ struct iofd_resv_region {
  * @domain_alloc_paging: allocate an empty paging domain for this device with
  *			 IOFD_ALLOC_* @flags; ERR_PTR(-EOPNOTSUPP) for flags
  *			 the hardware cannot do
+ * @hw_info: return a kmalloc'ed blob describing the IOMMU behind the device
+ *	     (upstream's iommu_hw_info_* formats); sets *length and *type
+ *	     (enum iommu_hw_info_type). @type holds the requested type on entry
+ *	     (IOMMU_HW_INFO_TYPE_DEFAULT for "the native one"). NULL op: no data.
  * @attach: make @domain (NULL: block all DMA) the translation of @pasid
  *	    (IOFD_NO_PASID: the RID) of the device. Called both for a first
  *	    attach and for a replace: the switch is atomic for DMA. -EINVAL
@@ -118,6 +122,7 @@ struct iofd_resv_region {
  *	    Detach to NULL never fails.
  */
 struct iofd_hw_dev_ops {
+	void *(*hw_info)(struct iofd_hw_dev *dev, u32 *length, u32 *type);
 	struct iofd_domain *(*domain_alloc_paging)(struct iofd_hw_dev *dev,
 						   u32 flags);
 	int (*attach)(struct iofd_hw_dev *dev, u32 pasid,
