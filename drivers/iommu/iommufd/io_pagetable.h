@@ -16,6 +16,8 @@
 #include <linux/iommufd_ops.h>
 
 struct iommufd_ctx;
+struct iommu_iova_range;
+struct page;
 
 /* Accounting of pinned pages against RLIMIT_MEMLOCK */
 enum {
@@ -87,5 +89,64 @@ int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
 int iopt_unmap_iova(struct io_pagetable *iopt, unsigned long iova,
 		    unsigned long length, unsigned long *unmapped);
 int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped);
+
+/* IOAS-level operations (ioas.c, vfio_compat.c) ------------------------- */
+
+/*
+ * Map [src_iova, src_iova + length) of @src, which must be fully covered by
+ * areas, into @dst sharing the same pinned pages (no new pin, no new
+ * accounting). @dst may equal @src. ENOENT if @src has a hole in the range.
+ */
+int iopt_copy_iova(struct iommufd_ctx *ictx, struct io_pagetable *dst,
+		   unsigned long *dst_iova, struct io_pagetable *src,
+		   unsigned long src_iova, unsigned long length,
+		   int iommu_prot, unsigned int flags);
+
+/*
+ * Fill @ranges (room for @max entries, may be NULL if @max is 0) with the
+ * IOVA ranges that can be mapped: everything not reserved (by domain
+ * apertures, device reserved regions or ADD_RESERVED). *@total gets the
+ * count, which may exceed @max.
+ */
+int iopt_get_usable_ranges(struct io_pagetable *iopt,
+			   struct iommu_iova_range *ranges, u32 max,
+			   u32 *total);
+/* Replace the allowed ranges; -EADDRINUSE if one intersects a reservation */
+int iopt_set_allow_iova(struct io_pagetable *iopt,
+			const struct iommu_iova_range *ranges, u32 num);
+/* IOMMU_OPTION_HUGE_PAGES and VFIO type1 v1: map at PAGE_SIZE only */
+int iopt_disable_large_pages(struct io_pagetable *iopt);
+void iopt_enable_large_pages(struct io_pagetable *iopt);
+
+/* Accesses (access.c) --------------------------------------------------- */
+
+struct iommufd_access;
+
+/* Add/remove @access to @iopt->access_list; raises iova_alignment */
+int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access);
+void iopt_remove_access(struct io_pagetable *iopt,
+			struct iommufd_access *access, u32 access_list_id);
+
+/*
+ * Pin the pages behind [iova, iova + length) for an access (whole pages;
+ * iova may be unaligned inside the first page). -ENOENT if not fully mapped,
+ * -EPERM if @write and an area is not writeable.
+ */
+int iopt_access_pin_pages(struct io_pagetable *iopt, unsigned long iova,
+			  unsigned long length, struct page **out_pages,
+			  bool write);
+void iopt_access_unpin_pages(struct io_pagetable *iopt, unsigned long iova,
+			     unsigned long length);
+/* Copy to/from the memory behind an IOVA range, pinning if needed */
+int iopt_access_rw(struct io_pagetable *iopt, unsigned long iova, void *data,
+		   unsigned long length, unsigned int flags);
+
+/*
+ * Called by io_pagetable.c with no iopt lock held when an unmap hits pages
+ * that accesses pinned: every access of @iopt is told to unpin the range.
+ * Implemented in access.c.
+ */
+void iommufd_access_notify_unmap(struct io_pagetable *iopt, unsigned long iova,
+				 unsigned long length);
 
 #endif
