@@ -310,6 +310,18 @@ iommufd_get_device(struct iommufd_ucmd *ucmd, u32 id)
 void iommufd_device_destroy(struct iommufd_object *obj);
 
 /*
+ * iofd_device_bind() holds a reference on the context's file, as a VFIO cdev
+ * does. The selftest mock device lives inside the context (an object of its
+ * fd), so holding the file would keep the fd from ever closing: it binds
+ * with @hold_ctx false.
+ */
+struct iommufd_device *iommufd_device_bind_ctx(struct iommufd_ctx *ictx,
+					       struct iofd_hw_dev *hwdev,
+					       u32 *id, bool hold_ctx);
+/* IOMMU_GET_HW_INFO */
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
+
+/*
  * ---------------------------------------------------------------------------
  * Accesses (access.c)
  *
