@@ -156,6 +156,13 @@ void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 					  enum iommufd_object_type type);
 void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+/*
+ * Take the same short-term reference as iommufd_get_object() on an object
+ * found some other way (a list under a lock that keeps it from being freed).
+ * False if the object is already being destroyed. Undo with
+ * iommufd_put_object().
+ */
+bool iommufd_lock_obj(struct iommufd_object *obj);
 
 /*
  * Drop a users reference taken by another object. Objects that are destroyed
@@ -288,6 +295,7 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
  * @rid_hwpt: HWPT the RID is attached to, or NULL (blocked)
  * @pasid_hwpts: PASID -> attached HWPT
  * @enforce_cache_coherency: the device can do coherent DMA only
+ * @holds_ctx: the bind took a reference on ictx->file (dropped at destroy)
  */
 struct iommufd_device {
 	struct iommufd_object obj;
@@ -297,6 +305,7 @@ struct iommufd_device {
 	struct iommufd_hw_pagetable *rid_hwpt;
 	struct xarray pasid_hwpts;
 	bool enforce_cache_coherency;
+	bool holds_ctx;
 };
 
 static inline struct iommufd_device *
