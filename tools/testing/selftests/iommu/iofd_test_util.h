@@ -36,7 +36,12 @@
 /* Relative to this file, so no extra -I is needed for the test interface. */
 #include "../../../../drivers/iommu/iommufd/iommufd_test.h"
 
-#include "kselftest_harness.h"
+/*
+ * The harness comes from Debian's linux-source package at build time; the
+ * Makefile puts the extracted tools/testing/selftests/iommu on the include
+ * path, so this resolves to tools/testing/selftests/kselftest_harness.h.
+ */
+#include "../kselftest_harness.h"
 
 #define IOFD_DEV "/dev/iommu"
 
