@@ -283,6 +283,12 @@ iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 			  struct iommufd_device *idev, u32 flags,
 			  bool immediate_attach);
 void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
+/*
+ * device.c: attach the RID of @idev (idev->lock held) to a HWPT that is not
+ * published yet, for iommufd_hwpt_paging_alloc()'s immediate attachment.
+ */
+int iommufd_hwpt_attach_new(struct iommufd_device *idev,
+			    struct iommufd_hw_pagetable *hwpt);
 void iommufd_hwpt_paging_abort(struct iommufd_object *obj);
 int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
 
