@@ -286,7 +286,7 @@ static int iommufd_dev_set_ioas(struct iommufd_device *idev,
 		    hwpt->domain->owner != idev->hwdev->ops)
 			continue;
 		/* Being destroyed by its last user: not a candidate */
-		if (!iommufd_lock_obj(&hwpt->obj))
+		if (!iommufd_lock_obj(idev->ictx, &hwpt->obj))
 			continue;
 		rc = iommufd_rid_set(idev, hwpt, replace, old);
 		iommufd_put_object(idev->ictx, &hwpt->obj);

@@ -162,7 +162,7 @@ void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj);
  * False if the object is already being destroyed. Undo with
  * iommufd_put_object().
  */
-bool iommufd_lock_obj(struct iommufd_object *obj);
+bool iommufd_lock_obj(struct iommufd_ctx *ictx, struct iommufd_object *obj);
 
 /*
  * Drop a users reference taken by another object. Objects that are destroyed

@@ -126,16 +126,18 @@ void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 	iommufd_object_abort(ictx, obj);
 }
 
-bool iommufd_lock_obj(struct iommufd_object *obj)
+bool iommufd_lock_obj(struct iommufd_ctx *ictx, struct iommufd_object *obj)
 {
 	if (!refcount_inc_not_zero(&obj->wait_cnt))
 		return false;
 	if (!refcount_inc_not_zero(&obj->users)) {
 		/*
-		 * users reached zero under a concurrent DESTROY, which still
-		 * owns the bias of wait_cnt, so this cannot reach zero here.
+		 * A remover took users to zero and may already be waiting
+		 * for wait_cnt to drain: this may be the last one it waits
+		 * for.
 		 */
-		refcount_dec(&obj->wait_cnt);
+		if (refcount_dec_and_test(&obj->wait_cnt))
+			wake_up_all(&ictx->destroy_wait);
 		return false;
 	}
 	return true;
@@ -153,7 +155,7 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 	xa_lock(&ictx->objects);
 	obj = xa_load(&ictx->objects, id);
 	if (!obj || (type != IOMMUFD_OBJ_ANY && obj->type != type) ||
-	    !iommufd_lock_obj(obj))
+	    !iommufd_lock_obj(ictx, obj))
 		obj = ERR_PTR(-ENOENT);
 	xa_unlock(&ictx->objects);
 	return obj;
