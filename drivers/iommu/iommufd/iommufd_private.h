@@ -136,14 +136,15 @@ struct iommufd_object *_iommufd_object_alloc(struct iommufd_ctx *ictx,
 					     size_t size,
 					     enum iommufd_object_type type);
 
+/* The object header must come first: the allocation starts with it */
 #define __iommufd_object_alloc(ictx, ptr, type, obj)			\
-	container_of(_iommufd_object_alloc(				\
-			     ictx,					\
-			     sizeof(*(ptr)) + BUILD_BUG_ON_ZERO(	\
-					       offsetof(typeof(*(ptr)), \
-							obj) != 0),	\
-			     type),					\
-		     typeof(*(ptr)), obj)
+	({								\
+		typeof(ptr) __iofd_new;					\
+		static_assert(offsetof(typeof(*__iofd_new), obj) == 0);	\
+		__iofd_new = (typeof(__iofd_new))_iommufd_object_alloc(	\
+			(ictx), sizeof(*__iofd_new), (type));		\
+		__iofd_new;						\
+	})
 
 #define iommufd_object_alloc(ictx, ptr, type) \
 	__iommufd_object_alloc(ictx, ptr, type, obj)
@@ -207,7 +208,7 @@ struct iommufd_object_ops {
 struct iommufd_ioas {
 	struct iommufd_object obj;
 	struct io_pagetable iopt;
-	struct mutex mutex;
+	struct mutex mutex; /* see @mutex above */
 	struct list_head hwpt_list;
 };
 
@@ -307,7 +308,7 @@ struct iommufd_device {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
 	struct iofd_hw_dev *hwdev;
-	struct mutex lock;
+	struct mutex lock; /* see device.c for the lock order */
 	struct iommufd_hw_pagetable *rid_hwpt;
 	struct xarray pasid_hwpts;
 	bool enforce_cache_coherency;
@@ -348,7 +349,7 @@ struct iommufd_access {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
 	struct iommufd_ioas *ioas;
-	struct mutex ioas_lock;
+	struct mutex ioas_lock; /* see @ioas_lock above */
 	const struct iommufd_access_ops *ops;
 	void *data;
 	unsigned long iova_alignment;
