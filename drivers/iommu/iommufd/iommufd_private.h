@@ -180,6 +180,10 @@ static inline void iommufd_object_put_users(struct iommufd_ctx *ictx,
  * Remove @obj from the table and destroy it, waiting for short-term users.
  * The caller holds the only users reference besides the table's, or none.
  * Returns 0 or -EBUSY if other users remain.
+ *
+ * With @obj NULL this is IOMMU_DESTROY of @id (-ENOENT if unknown). With
+ * @obj given, the caller's users reference is consumed even on -EBUSY, so
+ * "drop my reference and destroy if I was the last" is one call.
  */
 int iommufd_object_remove(struct iommufd_ctx *ictx, struct iommufd_object *obj,
 			  u32 id);
