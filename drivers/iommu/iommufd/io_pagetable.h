@@ -117,6 +117,22 @@ int iopt_set_allow_iova(struct io_pagetable *iopt,
 /* IOMMU_OPTION_HUGE_PAGES and VFIO type1 v1: map at PAGE_SIZE only */
 int iopt_disable_large_pages(struct io_pagetable *iopt);
 void iopt_enable_large_pages(struct io_pagetable *iopt);
+/*
+ * VFIO type1 v1 unmap (vfio_compat.c) may punch a hole into a mapping. Split
+ * every area that contains one of @iovas so that this IOVA becomes the last
+ * byte of an area; an IOVA outside every area is skipped. The split areas
+ * share the original pinned pages (no re-pin, no accounting change).
+ * -EINVAL if a split point is not aligned to the page size of the area, if
+ * an access has pages pinned in the area, or if large pages are enabled and
+ * a domain holds the area (a large IOPTE could span the split).
+ *
+ * The compat unmap also relies on iopt_unmap_iova() returning 0 with
+ * *unmapped == 0 when nothing is mapped in the range (IOMMU_IOAS_UNMAP
+ * turns that into -ENOENT itself), and -ENOENT when an area is only
+ * partly covered.
+ */
+int iopt_cut_iova(struct io_pagetable *iopt, unsigned long *iovas,
+		  size_t num_iovas);
 
 /* Accesses (access.c) --------------------------------------------------- */
 

@@ -346,13 +346,19 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
  * Accesses (access.c)
  *
  * @ioas: the attached IOAS or NULL; holds a users reference on it
- * @ioas_lock: protects @ioas against concurrent attach/replace/detach
+ * @ioas_unpin: the IOAS that unpin calls go to. Equal to @ioas except while
+ *		attach/replace/detach has dropped @ioas_lock to let the driver
+ *		unpin everything: then @ioas is NULL (no new pins) and this
+ *		still names the old IOAS.
+ * @ioas_lock: protects @ioas and @ioas_unpin against concurrent
+ *	       attach/replace/detach
  * @iopt_access_list_id: index of this access in ioas->iopt.access_list
  */
 struct iommufd_access {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
 	struct iommufd_ioas *ioas;
+	struct iommufd_ioas *ioas_unpin;
 	struct mutex ioas_lock; /* see @ioas_lock above */
 	const struct iommufd_access_ops *ops;
 	void *data;
