@@ -1,0 +1,1144 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * IOMMU_TEST_CMD and the mock IOMMU driver behind it.
+ *
+ * Linux's own iommufd selftests drive the core through this ioctl: they
+ * create mock devices, attach them, and then look inside the mock page
+ * tables and at the refcounts of user pages to prove that the core mapped,
+ * pinned and unpinned exactly what it should. The mock driver sits behind
+ * the same driver ops (include/linux/iommufd_ops.h) as any other IOMMU, so
+ * everything the tests see went through the real core paths.
+ *
+ * The mock page table is an xarray indexed by IOVA / MOCK_IO_PAGE_SIZE.
+ * Each entry is an xarray value holding the physical address in
+ * MOCK_IO_PAGE_SIZE units plus marker bits. The markers remember where each
+ * map call started and ended, so unmap can tell when the core splits a range
+ * it mapped in one call; that would break a real IOMMU that used a large
+ * IOPTE for it.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/pfn.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/sizes.h>
+#include <linux/xarray.h>
+
+#include "iommufd_private.h"
+#include "iommufd_test.h"
+
+enum {
+	/* Half a CPU page, so the core must cope with sub-page IOMMU pages */
+	MOCK_IO_PAGE_SIZE = PAGE_SIZE / 2,
+	MOCK_HUGE_PAGE_SIZE = 512 * MOCK_IO_PAGE_SIZE,
+};
+
+/*
+ * Layout of a mock IOPTE (an xarray value, so bit 63 is unavailable): the
+ * low bits hold paddr / MOCK_IO_PAGE_SIZE, the bits from MOCK_PTE_FLAG_SHIFT
+ * up are markers.
+ */
+#define MOCK_PTE_FLAG_SHIFT	52
+#define MOCK_PTE_ADDR_MASK	(BIT(MOCK_PTE_FLAG_SHIFT) - 1)
+#define MOCK_PTE_MAP_START	BIT(MOCK_PTE_FLAG_SHIFT + 0)
+#define MOCK_PTE_MAP_LAST	BIT(MOCK_PTE_FLAG_SHIFT + 1)
+#define MOCK_PTE_DIRTY		BIT(MOCK_PTE_FLAG_SHIFT + 2)
+#define MOCK_PTE_WRITE		BIT(MOCK_PTE_FLAG_SHIFT + 3)
+#define MOCK_PTE_HUGE		BIT(MOCK_PTE_FLAG_SHIFT + 4)
+
+/* The upstream selftests refuse larger access buffers too */
+#define MOCK_ACCESS_MAX_LENGTH	SZ_16M
+
+struct mock_domain {
+	struct iofd_domain domain;
+	struct xarray ptes;
+};
+
+/**
+ * struct mock_dev - one mock device behind the mock IOMMU
+ * @hwdev: what the core sees
+ * @dev_flags: MOCK_FLAGS_DEVICE_*
+ * @id: number in the device name
+ * @attached: PASID (IOFD_NO_PASID for the RID) -> attached iofd_domain, as
+ *	      the "hardware" was programmed by the attach op
+ * @fail_next_reserved: make the next replace of IOMMU_TEST_PASID_RESERVED
+ *			fail, so the tests can check that the core rolls back
+ * @name: device name
+ */
+struct mock_dev {
+	struct iofd_hw_dev hwdev;
+	u32 dev_flags;
+	int id;
+	struct xarray attached;
+	bool fail_next_reserved;
+	char name[32];
+};
+
+/* An IOMMUFD_OBJ_SELFTEST object: a mock device bound to the context */
+struct selftest_obj {
+	struct iommufd_object obj;
+	struct iommufd_device *idev;
+	struct mock_dev *mdev;
+};
+
+static DEFINE_IDA(mock_dev_ida);
+static const struct iofd_domain_ops mock_domain_ops;
+static const struct iofd_hw_dev_ops mock_hw_dev_ops;
+
+static struct mock_domain *to_mock_domain(struct iofd_domain *domain)
+{
+	return container_of(domain, struct mock_domain, domain);
+}
+
+static struct mock_dev *to_mock_dev(struct iofd_hw_dev *hwdev)
+{
+	return container_of(hwdev, struct mock_dev, hwdev);
+}
+
+/* ----------------------------------------------------------------------
+ * Mock domain
+ */
+
+static int mock_domain_map(struct iofd_domain *domain, unsigned long iova,
+			   phys_addr_t paddr, size_t size, unsigned int prot,
+			   gfp_t gfp)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	bool huge_ok = domain->pgsize_bitmap & MOCK_HUGE_PAGE_SIZE;
+	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
+	unsigned long nr = size / MOCK_IO_PAGE_SIZE;
+	unsigned long huge_left = 0;
+	unsigned long i;
+
+	if (WARN_ON(!size || iova % MOCK_IO_PAGE_SIZE ||
+		    paddr % MOCK_IO_PAGE_SIZE || size % MOCK_IO_PAGE_SIZE))
+		return -EINVAL;
+
+	for (i = 0; i != nr; i++) {
+		u64 pte = (paddr / MOCK_IO_PAGE_SIZE) + i;
+		void *old;
+
+		/*
+		 * Like a real driver, use a large IOPTE wherever IOVA and
+		 * physical address are both aligned and enough is left.
+		 */
+		if (huge_ok && !huge_left &&
+		    IS_ALIGNED(iova + i * MOCK_IO_PAGE_SIZE,
+			       MOCK_HUGE_PAGE_SIZE) &&
+		    IS_ALIGNED(paddr + i * MOCK_IO_PAGE_SIZE,
+			       MOCK_HUGE_PAGE_SIZE) &&
+		    (nr - i) * MOCK_IO_PAGE_SIZE >= MOCK_HUGE_PAGE_SIZE)
+			huge_left = MOCK_HUGE_PAGE_SIZE / MOCK_IO_PAGE_SIZE;
+		if (huge_left) {
+			pte |= MOCK_PTE_HUGE;
+			huge_left--;
+		}
+		if (i == 0)
+			pte |= MOCK_PTE_MAP_START;
+		if (i == nr - 1)
+			pte |= MOCK_PTE_MAP_LAST;
+		if (prot & IOFD_PROT_WRITE)
+			pte |= MOCK_PTE_WRITE;
+
+		old = xa_store(&mock->ptes, first + i, xa_mk_value(pte), gfp);
+		if (xa_is_err(old)) {
+			while (i--)
+				xa_erase(&mock->ptes, first + i);
+			return xa_err(old);
+		}
+		/* The core must never map over a live IOPTE */
+		WARN_ON_ONCE(old);
+	}
+	return 0;
+}
+
+static size_t mock_domain_unmap(struct iofd_domain *domain,
+				unsigned long iova, size_t size)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
+	unsigned long nr = size / MOCK_IO_PAGE_SIZE;
+	unsigned long i;
+
+	WARN_ON_ONCE(iova % MOCK_IO_PAGE_SIZE || size % MOCK_IO_PAGE_SIZE);
+
+	for (i = 0; i != nr; i++) {
+		void *ent = xa_erase(&mock->ptes, first + i);
+		u64 pte;
+
+		if (!ent)
+			continue;
+		pte = xa_to_value(ent);
+		/*
+		 * An unmap must begin where some map call began and end where
+		 * one ended: anything else would cut through an IOPTE the
+		 * driver was free to make large.
+		 */
+		if (i == 0)
+			WARN_ON_ONCE(!(pte & MOCK_PTE_MAP_START));
+		if (i == nr - 1)
+			WARN_ON_ONCE(!(pte & MOCK_PTE_MAP_LAST));
+	}
+	return size;
+}
+
+static phys_addr_t mock_domain_iova_to_phys(struct iofd_domain *domain,
+					    unsigned long iova)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	void *ent;
+
+	ent = xa_load(&mock->ptes, iova / MOCK_IO_PAGE_SIZE);
+	if (!ent)
+		return 0;
+	return (xa_to_value(ent) & MOCK_PTE_ADDR_MASK) * MOCK_IO_PAGE_SIZE +
+	       iova % MOCK_IO_PAGE_SIZE;
+}
+
+static void mock_domain_free(struct iofd_domain *domain)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+
+	/* Every IOPTE must have been unmapped before the domain goes */
+	WARN_ON(!xa_empty(&mock->ptes));
+	xa_destroy(&mock->ptes);
+	kfree(mock);
+}
+
+static const struct iofd_domain_ops mock_domain_ops = {
+	.map = mock_domain_map,
+	.unmap = mock_domain_unmap,
+	.iova_to_phys = mock_domain_iova_to_phys,
+	.free = mock_domain_free,
+};
+
+/* ----------------------------------------------------------------------
+ * Mock device
+ */
+
+static void *mock_dev_hw_info(struct iofd_hw_dev *hwdev, u32 *length,
+			      u32 *type)
+{
+	struct iommu_test_hw_info *info;
+
+	if (*type != IOMMU_HW_INFO_TYPE_DEFAULT &&
+	    *type != IOMMU_HW_INFO_TYPE_SELFTEST)
+		return ERR_PTR(-EOPNOTSUPP);
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return ERR_PTR(-ENOMEM);
+	info->test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL;
+	*length = sizeof(*info);
+	*type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	return info;
+}
+
+static struct iofd_domain *mock_dev_domain_alloc_paging(struct iofd_hw_dev *hwdev,
+							u32 flags)
+{
+	struct mock_dev *mdev = to_mock_dev(hwdev);
+	struct mock_domain *mock;
+
+	if (flags & ~(IOFD_ALLOC_NEST_PARENT | IOFD_ALLOC_DIRTY_TRACKING |
+		      IOFD_ALLOC_PASID))
+		return ERR_PTR(-EOPNOTSUPP);
+	if ((flags & IOFD_ALLOC_DIRTY_TRACKING) &&
+	    (mdev->dev_flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		return ERR_PTR(-EOPNOTSUPP);
+
+	mock = kzalloc(sizeof(*mock), GFP_KERNEL);
+	if (!mock)
+		return ERR_PTR(-ENOMEM);
+	xa_init(&mock->ptes);
+	mock->domain.ops = &mock_domain_ops;
+	mock->domain.owner = &mock_hw_dev_ops;
+	mock->domain.type = IOFD_DOMAIN_PAGING;
+	mock->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
+	if (mdev->dev_flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
+		mock->domain.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
+	mock->domain.aperture_start = MOCK_APERTURE_START;
+	mock->domain.aperture_end = MOCK_APERTURE_LAST;
+	mock->domain.nest_parent = flags & IOFD_ALLOC_NEST_PARENT;
+	mock->domain.dirty_tracking = flags & IOFD_ALLOC_DIRTY_TRACKING;
+	mock->domain.pasid_compat = flags & IOFD_ALLOC_PASID;
+	/* The mock "hardware" snoops every access */
+	mock->domain.enforce_cache_coherency = true;
+	return &mock->domain;
+}
+
+static int mock_dev_attach(struct iofd_hw_dev *hwdev, u32 pasid,
+			   struct iofd_domain *domain)
+{
+	struct mock_dev *mdev = to_mock_dev(hwdev);
+
+	if (!domain) {
+		if (pasid == IOMMU_TEST_PASID_RESERVED)
+			mdev->fail_next_reserved = false;
+		xa_erase(&mdev->attached, pasid);
+		return 0;
+	}
+
+	if (domain->owner != &mock_hw_dev_ops)
+		return -EINVAL;
+	/* A device that cannot track dirty pages cannot join such a domain */
+	if (domain->dirty_tracking &&
+	    (mdev->dev_flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		return -EINVAL;
+	if (pasid != IOFD_NO_PASID) {
+		if (!(mdev->dev_flags & MOCK_FLAGS_DEVICE_PASID) ||
+		    pasid >= BIT(MOCK_PASID_WIDTH))
+			return -EINVAL;
+		/*
+		 * The reserved PASID succeeds on its first attach and fails on
+		 * the next one (a replace), once; detaching resets it.
+		 */
+		if (pasid == IOMMU_TEST_PASID_RESERVED) {
+			if (mdev->fail_next_reserved) {
+				mdev->fail_next_reserved = false;
+				return -ENOMEM;
+			}
+			mdev->fail_next_reserved = true;
+		}
+	}
+	return xa_err(xa_store(&mdev->attached, pasid, domain, GFP_KERNEL));
+}
+
+static const struct iofd_hw_dev_ops mock_hw_dev_ops = {
+	.hw_info = mock_dev_hw_info,
+	.domain_alloc_paging = mock_dev_domain_alloc_paging,
+	.attach = mock_dev_attach,
+};
+
+static struct mock_dev *mock_dev_create(u32 dev_flags)
+{
+	struct mock_dev *mdev;
+
+	if (dev_flags & ~(MOCK_FLAGS_DEVICE_NO_DIRTY |
+			  MOCK_FLAGS_DEVICE_HUGE_IOVA |
+			  MOCK_FLAGS_DEVICE_PASID))
+		return ERR_PTR(-EINVAL);
+
+	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL_ACCOUNT);
+	if (!mdev)
+		return ERR_PTR(-ENOMEM);
+	mdev->id = ida_alloc(&mock_dev_ida, GFP_KERNEL);
+	if (mdev->id < 0) {
+		kfree(mdev);
+		return ERR_PTR(-ENOMEM);
+	}
+	snprintf(mdev->name, sizeof(mdev->name), "iommufd_mock%d", mdev->id);
+	xa_init(&mdev->attached);
+	mdev->dev_flags = dev_flags;
+	mdev->hwdev.ops = &mock_hw_dev_ops;
+	mdev->hwdev.name = mdev->name;
+	mdev->hwdev.flags = IOFD_HW_DEV_CACHE_COHERENT;
+	if (!(dev_flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		mdev->hwdev.flags |= IOFD_HW_DEV_DIRTY_TRACKING;
+	if (dev_flags & MOCK_FLAGS_DEVICE_PASID)
+		mdev->hwdev.max_pasid_log2 = MOCK_PASID_WIDTH;
+	/* Like upstream's mock, the device reserves no IOVA of its own */
+	return mdev;
+}
+
+static void mock_dev_destroy(struct mock_dev *mdev)
+{
+	WARN_ON(!xa_empty(&mdev->attached));
+	xa_destroy(&mdev->attached);
+	ida_free(&mock_dev_ida, mdev->id);
+	kfree(mdev);
+}
+
+/* ----------------------------------------------------------------------
+ * Selftest objects: a mock device bound to the context
+ */
+
+/* Detach whatever is still attached, then unbind and free the device */
+static void selftest_obj_teardown(struct selftest_obj *sobj)
+{
+	unsigned long pasid;
+	void *entry;
+
+	if (sobj->idev) {
+		xa_for_each(&sobj->mdev->attached, pasid, entry)
+			iofd_device_detach(sobj->idev, pasid);
+		iofd_device_unbind(sobj->idev);
+		sobj->idev = NULL;
+	}
+	if (sobj->mdev) {
+		mock_dev_destroy(sobj->mdev);
+		sobj->mdev = NULL;
+	}
+}
+
+void iommufd_selftest_destroy(struct iommufd_object *obj)
+{
+	selftest_obj_teardown(container_of(obj, struct selftest_obj, obj));
+}
+
+static struct selftest_obj *selftest_obj_get(struct iommufd_ucmd *ucmd, u32 id)
+{
+	struct iommufd_object *obj;
+
+	obj = iommufd_get_object(ucmd->ictx, id, IOMMUFD_OBJ_SELFTEST);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct selftest_obj, obj);
+}
+
+/* MOCK_DOMAIN, MOCK_DOMAIN_FLAGS: new mock device attached to cmd->id */
+static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
+				    struct iommu_test_cmd *cmd)
+{
+	struct selftest_obj *sobj;
+	u32 dev_flags = 0;
+	u32 pt_id = cmd->id;
+	u32 idev_id;
+	int rc;
+
+	if (cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS)
+		dev_flags = cmd->mock_domain_flags.dev_flags;
+
+	sobj = iommufd_object_alloc(ucmd->ictx, sobj, IOMMUFD_OBJ_SELFTEST);
+	if (IS_ERR(sobj))
+		return PTR_ERR(sobj);
+
+	sobj->mdev = mock_dev_create(dev_flags);
+	if (IS_ERR(sobj->mdev)) {
+		rc = PTR_ERR(sobj->mdev);
+		sobj->mdev = NULL;
+		goto out_abort;
+	}
+
+	/*
+	 * The device lives inside the context it is bound to, so the bind
+	 * must not pin the context's file (see iommufd_device_bind_ctx()).
+	 */
+	sobj->idev = iommufd_device_bind_ctx(ucmd->ictx, &sobj->mdev->hwdev,
+					     &idev_id, false);
+	if (IS_ERR(sobj->idev)) {
+		rc = PTR_ERR(sobj->idev);
+		sobj->idev = NULL;
+		goto out_abort;
+	}
+
+	rc = iofd_device_attach(sobj->idev, IOFD_NO_PASID, &pt_id);
+	if (rc)
+		goto out_abort;
+
+	/* Both members alias: mock_domain_flags extends mock_domain */
+	cmd->mock_domain.out_stdev_id = sobj->obj.id;
+	cmd->mock_domain.out_hwpt_id = pt_id;
+	cmd->mock_domain.out_idev_id = idev_id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_abort;
+	iommufd_object_finalize(ucmd->ictx, &sobj->obj);
+	return 0;
+
+out_abort:
+	selftest_obj_teardown(sobj);
+	iommufd_object_abort(ucmd->ictx, &sobj->obj);
+	return rc;
+}
+
+/* MOCK_DOMAIN_REPLACE: move the RID of selftest device cmd->id */
+static int iommufd_test_mock_domain_replace(struct iommufd_ucmd *ucmd,
+					    struct iommu_test_cmd *cmd)
+{
+	struct selftest_obj *sobj;
+	u32 pt_id = cmd->mock_domain_replace.pt_id;
+	int rc;
+
+	sobj = selftest_obj_get(ucmd, cmd->id);
+	if (IS_ERR(sobj))
+		return PTR_ERR(sobj);
+	rc = iofd_device_replace(sobj->idev, IOFD_NO_PASID, &pt_id);
+	if (!rc) {
+		cmd->mock_domain_replace.pt_id = pt_id;
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	iommufd_put_object(ucmd->ictx, &sobj->obj);
+	return rc;
+}
+
+/* PASID_ATTACH / PASID_REPLACE / PASID_DETACH on selftest device cmd->id */
+static int iommufd_test_pasid(struct iommufd_ucmd *ucmd,
+			      struct iommu_test_cmd *cmd)
+{
+	struct selftest_obj *sobj;
+	u32 pt_id;
+	int rc = 0;
+
+	sobj = selftest_obj_get(ucmd, cmd->id);
+	if (IS_ERR(sobj))
+		return PTR_ERR(sobj);
+
+	switch (cmd->op) {
+	case IOMMU_TEST_OP_PASID_ATTACH:
+		pt_id = cmd->pasid_attach.pt_id;
+		rc = iofd_device_attach(sobj->idev, cmd->pasid_attach.pasid,
+					&pt_id);
+		if (rc)
+			break;
+		cmd->pasid_attach.pt_id = pt_id;
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+		if (rc)
+			iofd_device_detach(sobj->idev, cmd->pasid_attach.pasid);
+		break;
+	case IOMMU_TEST_OP_PASID_REPLACE:
+		pt_id = cmd->pasid_replace.pt_id;
+		rc = iofd_device_replace(sobj->idev, cmd->pasid_replace.pasid,
+					 &pt_id);
+		if (rc)
+			break;
+		cmd->pasid_replace.pt_id = pt_id;
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+		break;
+	case IOMMU_TEST_OP_PASID_DETACH:
+		iofd_device_detach(sobj->idev, cmd->pasid_detach.pasid);
+		break;
+	}
+	iommufd_put_object(ucmd->ictx, &sobj->obj);
+	return rc;
+}
+
+/*
+ * PASID_CHECK_HWPT: the mock hardware has pasid of device cmd->id pointing
+ * at the domain of HWPT hwpt_id, or at nothing when hwpt_id is 0.
+ */
+static int iommufd_test_pasid_check_hwpt(struct iommufd_ucmd *ucmd,
+					 struct iommu_test_cmd *cmd)
+{
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_object *obj;
+	struct selftest_obj *sobj;
+	struct iofd_domain *cur;
+	int rc = 0;
+
+	sobj = selftest_obj_get(ucmd, cmd->id);
+	if (IS_ERR(sobj))
+		return PTR_ERR(sobj);
+
+	cur = xa_load(&sobj->mdev->attached, cmd->pasid_check.pasid);
+	if (!cmd->pasid_check.hwpt_id) {
+		if (cur)
+			rc = -EINVAL;
+		goto out_put;
+	}
+
+	obj = iommufd_get_object(ucmd->ictx, cmd->pasid_check.hwpt_id,
+				 IOMMUFD_OBJ_ANY);
+	if (IS_ERR(obj)) {
+		rc = PTR_ERR(obj);
+		goto out_put;
+	}
+	if (obj->type != IOMMUFD_OBJ_HWPT_PAGING &&
+	    obj->type != IOMMUFD_OBJ_HWPT_NESTED) {
+		rc = -EINVAL;
+	} else {
+		hwpt = container_of(obj, struct iommufd_hw_pagetable, obj);
+		if (hwpt->domain != cur)
+			rc = -EINVAL;
+	}
+	iommufd_put_object(ucmd->ictx, obj);
+out_put:
+	iommufd_put_object(ucmd->ictx, &sobj->obj);
+	return rc;
+}
+
+/* ----------------------------------------------------------------------
+ * IOAS and domain inspection
+ */
+
+/* ADD_RESERVED: reserve [start, start + length) of IOAS cmd->id */
+static int iommufd_test_add_reserved(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	struct iommufd_ioas *ioas;
+	u64 last;
+	int rc;
+
+	if (!cmd->add_reserved.length)
+		return -EINVAL;
+	if (check_add_overflow(cmd->add_reserved.start,
+			       cmd->add_reserved.length - 1, &last))
+		return -EOVERFLOW;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iopt_reserve_iova(&ioas->iopt, cmd->add_reserved.start, last,
+			       NULL);
+	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	return rc;
+}
+
+/* The paging HWPT @id if its domain belongs to the mock driver */
+static struct iommufd_hw_pagetable *
+get_mock_hwpt(struct iommufd_ucmd *ucmd, u32 id, struct mock_domain **mock)
+{
+	struct iommufd_object *obj;
+	struct iommufd_hw_pagetable *hwpt;
+
+	obj = iommufd_get_object(ucmd->ictx, id, IOMMUFD_OBJ_HWPT_PAGING);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	hwpt = container_of(obj, struct iommufd_hw_pagetable, obj);
+	if (!hwpt->domain || hwpt->domain->ops != &mock_domain_ops) {
+		iommufd_put_object(ucmd->ictx, obj);
+		return ERR_PTR(-EINVAL);
+	}
+	*mock = to_mock_domain(hwpt->domain);
+	return hwpt;
+}
+
+/* The page currently backing @uaddr, with a plain (non-pin) reference */
+static int get_user_page(unsigned long uaddr, struct page **page)
+{
+	long n;
+
+	n = get_user_pages_fast(uaddr & PAGE_MASK, 1, 0, page);
+	if (n < 0)
+		return n;
+	if (WARN_ON(n != 1))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * MD_CHECK_MAP: every MOCK_IO_PAGE_SIZE step of [iova, iova + length) in
+ * HWPT cmd->id translates to the physical address behind the same step of
+ * the user buffer.
+ */
+static int iommufd_test_md_check_map(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	unsigned long uptr = cmd->check_map.uptr;
+	unsigned long iova = cmd->check_map.iova;
+	unsigned long length = cmd->check_map.length;
+	struct iommufd_hw_pagetable *hwpt;
+	struct mock_domain *mock;
+	struct page *page = NULL;
+	unsigned long end;
+	int rc = 0;
+
+	if (cmd->check_map.uptr > ULONG_MAX ||
+	    cmd->check_map.iova > ULONG_MAX ||
+	    cmd->check_map.length > ULONG_MAX ||
+	    iova % MOCK_IO_PAGE_SIZE || length % MOCK_IO_PAGE_SIZE ||
+	    uptr % MOCK_IO_PAGE_SIZE || check_add_overflow(uptr, length, &end))
+		return -EINVAL;
+
+	hwpt = get_mock_hwpt(ucmd, cmd->id, &mock);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+
+	for (; length; length -= MOCK_IO_PAGE_SIZE) {
+		phys_addr_t want, got;
+		void *ent;
+
+		/* Both halves of a CPU page share one lookup */
+		if (!page || uptr % PAGE_SIZE == 0) {
+			if (page)
+				put_page(page);
+			page = NULL;
+			rc = get_user_page(uptr, &page);
+			if (rc)
+				break;
+		}
+		want = PFN_PHYS(page_to_pfn(page)) + uptr % PAGE_SIZE;
+
+		ent = xa_load(&mock->ptes, iova / MOCK_IO_PAGE_SIZE);
+		if (!ent) {
+			rc = -EINVAL;
+			break;
+		}
+		got = (xa_to_value(ent) & MOCK_PTE_ADDR_MASK) *
+		      MOCK_IO_PAGE_SIZE;
+		if (got != want) {
+			rc = -EINVAL;
+			break;
+		}
+		iova += MOCK_IO_PAGE_SIZE;
+		uptr += MOCK_IO_PAGE_SIZE;
+	}
+	if (page)
+		put_page(page);
+	iommufd_put_object(ucmd->ictx, &hwpt->obj);
+	return rc;
+}
+
+/*
+ * MD_CHECK_REFS: every page of the user buffer is pinned exactly refs times.
+ * FOLL_PIN raises the refcount of a small page by GUP_PIN_COUNTING_BIAS, so
+ * the quotient is the pin count; ordinary references stay in the remainder.
+ * Large folios keep their pin count elsewhere and are not checked.
+ */
+static int iommufd_test_md_check_refs(struct iommufd_ucmd *ucmd,
+				      struct iommu_test_cmd *cmd)
+{
+	unsigned long uptr = cmd->check_refs.uptr;
+	unsigned long length = cmd->check_refs.length;
+	unsigned long end;
+
+	if (cmd->check_refs.uptr > ULONG_MAX ||
+	    cmd->check_refs.length > ULONG_MAX || length % PAGE_SIZE ||
+	    uptr % PAGE_SIZE || check_add_overflow(uptr, length, &end))
+		return -EINVAL;
+
+	for (; length; length -= PAGE_SIZE, uptr += PAGE_SIZE) {
+		struct page *page;
+		int rc;
+
+		rc = get_user_page(uptr, &page);
+		if (rc)
+			return rc;
+		if (!PageCompound(page) &&
+		    page_ref_count(page) / GUP_PIN_COUNTING_BIAS !=
+			    cmd->check_refs.refs) {
+			put_page(page);
+			return -EIO;
+		}
+		put_page(page);
+	}
+	return 0;
+}
+
+/* ----------------------------------------------------------------------
+ * Accesses: an emulated device, handed to userspace as a file descriptor
+ */
+
+/**
+ * struct mock_access - the private data of an access fd
+ * @access: the access, NULL until it is fully set up
+ * @file: the fd's file
+ * @lock: serializes pinning against the unmap callback and protects @pins
+ * @pins: struct mock_access_pin list, pages pinned by ACCESS_PAGES
+ * @next_id: ID of the next pin
+ * @needs_pin: created with MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES
+ */
+struct mock_access {
+	struct iommufd_access *access;
+	struct file *file;
+	struct mutex lock; /* see @lock above */
+	struct list_head pins;
+	unsigned int next_id;
+	bool needs_pin;
+};
+
+struct mock_access_pin {
+	struct list_head node;
+	unsigned long iova;
+	unsigned long length;
+	unsigned int id;
+};
+
+static const struct file_operations mock_access_fops;
+
+/* The access behind fd @fd, with a reference on its file */
+static struct mock_access *mock_access_get(int fd)
+{
+	struct file *file = fget(fd);
+
+	if (!file)
+		return ERR_PTR(-EBADFD);
+	if (file->f_op != &mock_access_fops) {
+		fput(file);
+		return ERR_PTR(-EBADFD);
+	}
+	return file->private_data;
+}
+
+static void mock_access_put(struct mock_access *macc)
+{
+	fput(macc->file);
+}
+
+static void mock_access_unpin(struct mock_access *macc,
+			      struct mock_access_pin *pin)
+{
+	list_del(&pin->node);
+	iofd_access_unpin_pages(macc->access, pin->iova, pin->length);
+	kfree(pin);
+}
+
+/*
+ * The IOAS is unmapping [iova, iova + length): drop every pin that touches
+ * it, as a real emulated device would stop its DMA.
+ */
+static void mock_access_unmap(void *data, unsigned long iova,
+			      unsigned long length)
+{
+	unsigned long last = iova + length - 1;
+	struct mock_access *macc = data;
+	struct mock_access_pin *pin, *next;
+
+	mutex_lock(&macc->lock);
+	list_for_each_entry_safe(pin, next, &macc->pins, node) {
+		if (iova > pin->iova + pin->length - 1 || last < pin->iova)
+			continue;
+		mock_access_unpin(macc, pin);
+	}
+	mutex_unlock(&macc->lock);
+}
+
+static const struct iommufd_access_ops mock_access_ops = {
+	.unmap = mock_access_unmap,
+};
+
+static const struct iommufd_access_ops mock_access_ops_pin = {
+	.needs_pin_pages = 1,
+	.unmap = mock_access_unmap,
+};
+
+static int mock_access_release(struct inode *inode, struct file *file)
+{
+	struct mock_access *macc = file->private_data;
+
+	if (macc->access) {
+		mock_access_unmap(macc, 0, ULONG_MAX);
+		iofd_access_destroy(macc->access);
+	}
+	mutex_destroy(&macc->lock);
+	kfree(macc);
+	return 0;
+}
+
+static const struct file_operations mock_access_fops = {
+	.owner = THIS_MODULE,
+	.release = mock_access_release,
+};
+
+/* CREATE_ACCESS: an access attached to IOAS cmd->id, returned as an fd */
+static int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
+				      struct iommu_test_cmd *cmd)
+{
+	u32 flags = cmd->create_access.flags;
+	struct iommufd_access *access;
+	struct mock_access *macc;
+	struct file *file;
+	u32 access_id;
+	int fd;
+	int rc;
+
+	if (flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
+		return -EOPNOTSUPP;
+
+	macc = kzalloc(sizeof(*macc), GFP_KERNEL_ACCOUNT);
+	if (!macc)
+		return -ENOMEM;
+	mutex_init(&macc->lock);
+	INIT_LIST_HEAD(&macc->pins);
+
+	/* From here on, the file's release frees @macc */
+	file = anon_inode_getfile("[iommufd_test_access]", &mock_access_fops,
+				  macc, O_RDWR);
+	if (IS_ERR(file)) {
+		mutex_destroy(&macc->lock);
+		kfree(macc);
+		return PTR_ERR(file);
+	}
+	macc->file = file;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		rc = fd;
+		goto out_fput;
+	}
+
+	access = iofd_access_create(ucmd->ictx,
+				    (flags & MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) ?
+					    &mock_access_ops_pin :
+					    &mock_access_ops,
+				    macc, &access_id);
+	if (IS_ERR(access)) {
+		rc = PTR_ERR(access);
+		goto out_put_fd;
+	}
+	rc = iofd_access_attach(access, cmd->id);
+	if (rc)
+		goto out_destroy;
+
+	cmd->create_access.out_access_fd = fd;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_destroy;
+
+	macc->access = access;
+	macc->needs_pin = flags & MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES;
+	fd_install(fd, file);
+	return 0;
+
+out_destroy:
+	iofd_access_destroy(access);
+out_put_fd:
+	put_unused_fd(fd);
+out_fput:
+	fput(file);
+	return rc;
+}
+
+/* ACCESS_REPLACE_IOAS: move access fd cmd->id to another IOAS */
+static int iommufd_test_access_replace_ioas(struct iommufd_ucmd *ucmd,
+					    struct iommu_test_cmd *cmd)
+{
+	struct mock_access *macc;
+	int rc;
+
+	macc = mock_access_get(cmd->id);
+	if (IS_ERR(macc))
+		return PTR_ERR(macc);
+	rc = iofd_access_replace(macc->access,
+				 cmd->access_replace_ioas.ioas_id);
+	mock_access_put(macc);
+	return rc;
+}
+
+/* The pages the access returned must be the ones the user buffer maps */
+static int mock_access_check_pages(unsigned long uptr, struct page **pages,
+				   unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i != npages; i++, uptr += PAGE_SIZE) {
+		struct page *page;
+		int rc;
+
+		rc = get_user_page(uptr, &page);
+		if (rc)
+			return rc;
+		put_page(page);
+		if (page != pages[i])
+			return -EBADE;
+	}
+	return 0;
+}
+
+/* ACCESS_PAGES: pin [iova, iova + length) through access fd cmd->id */
+static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	unsigned long iova = cmd->access_pages.iova;
+	unsigned long length = cmd->access_pages.length;
+	unsigned long uptr = cmd->access_pages.uptr;
+	u32 flags = cmd->access_pages.flags;
+	struct mock_access_pin *pin;
+	struct mock_access *macc;
+	unsigned long npages;
+	struct page **pages;
+	int rc;
+
+	if (length > MOCK_ACCESS_MAX_LENGTH)
+		return -ENOMEM;
+	if (flags & ~MOCK_FLAGS_ACCESS_WRITE)
+		return -EOPNOTSUPP;
+	if (cmd->access_pages.iova > ULONG_MAX ||
+	    cmd->access_pages.uptr > ULONG_MAX ||
+	    iova + length < iova)
+		return -EOVERFLOW;
+
+	macc = mock_access_get(cmd->id);
+	if (IS_ERR(macc))
+		return PTR_ERR(macc);
+	if (!macc->needs_pin) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
+
+	npages = (ALIGN(iova + length, PAGE_SIZE) - ALIGN_DOWN(iova, PAGE_SIZE)) /
+		 PAGE_SIZE;
+	pages = kvcalloc(max(npages, 1UL), sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+
+	/*
+	 * Hold the lock across the pin: an unmap that races with us must
+	 * find the pin recorded before it looks, or it would return while
+	 * the pages are still pinned.
+	 */
+	mutex_lock(&macc->lock);
+	rc = iofd_access_pin_pages(macc->access, iova, length, pages,
+				   (flags & MOCK_FLAGS_ACCESS_WRITE) ?
+					   IOFD_ACCESS_RW_WRITE : 0);
+	if (rc)
+		goto out_unlock;
+
+	/* A zero uptr skips the check (fuzzers cannot know the buffer) */
+	if (uptr) {
+		rc = mock_access_check_pages(uptr - iova % PAGE_SIZE, pages,
+					     npages);
+		if (rc)
+			goto out_unpin;
+	}
+
+	pin = kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
+	if (!pin) {
+		rc = -ENOMEM;
+		goto out_unpin;
+	}
+	pin->iova = iova;
+	pin->length = length;
+	pin->id = macc->next_id++;
+	list_add_tail(&pin->node, &macc->pins);
+
+	cmd->access_pages.out_access_pages_id = pin->id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		list_del(&pin->node);
+		kfree(pin);
+		goto out_unpin;
+	}
+	goto out_unlock;
+
+out_unpin:
+	iofd_access_unpin_pages(macc->access, iova, length);
+out_unlock:
+	mutex_unlock(&macc->lock);
+	kvfree(pages);
+out_put:
+	mock_access_put(macc);
+	return rc;
+}
+
+/* DESTROY_ACCESS_PAGES: undo one ACCESS_PAGES of access fd cmd->id */
+static int iommufd_test_destroy_access_pages(struct iommufd_ucmd *ucmd,
+					     struct iommu_test_cmd *cmd)
+{
+	u32 pin_id = cmd->destroy_access_pages.access_pages_id;
+	struct mock_access_pin *pin;
+	struct mock_access *macc;
+	int rc = -ENOENT;
+
+	macc = mock_access_get(cmd->id);
+	if (IS_ERR(macc))
+		return PTR_ERR(macc);
+
+	mutex_lock(&macc->lock);
+	list_for_each_entry(pin, &macc->pins, node) {
+		if (pin->id == pin_id) {
+			mock_access_unpin(macc, pin);
+			rc = 0;
+			break;
+		}
+	}
+	mutex_unlock(&macc->lock);
+	mock_access_put(macc);
+	return rc;
+}
+
+/* ACCESS_RW: copy between the user buffer and IOVA through an access */
+static int iommufd_test_access_rw(struct iommufd_ucmd *ucmd,
+				  struct iommu_test_cmd *cmd)
+{
+	void __user *ubuf = u64_to_user_ptr(cmd->access_rw.uptr);
+	unsigned long length = cmd->access_rw.length;
+	u32 flags = cmd->access_rw.flags;
+	struct mock_access *macc;
+	unsigned int rw_flags;
+	void *tmp;
+	int rc;
+
+	if (length > MOCK_ACCESS_MAX_LENGTH)
+		return -ENOMEM;
+	if (flags & ~(MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH))
+		return -EOPNOTSUPP;
+	if (cmd->access_rw.iova > ULONG_MAX)
+		return -EOVERFLOW;
+	/*
+	 * SLOW_PATH asks upstream's core for its page-by-page copy instead
+	 * of copying through the mm; ours has one path, so it only checks.
+	 */
+	rw_flags = (flags & MOCK_ACCESS_RW_WRITE) ? IOFD_ACCESS_RW_WRITE :
+						    IOFD_ACCESS_RW_READ;
+
+	macc = mock_access_get(cmd->id);
+	if (IS_ERR(macc))
+		return PTR_ERR(macc);
+
+	tmp = kvzalloc(max(length, 1UL), GFP_KERNEL_ACCOUNT);
+	if (!tmp) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	if ((flags & MOCK_ACCESS_RW_WRITE) &&
+	    copy_from_user(tmp, ubuf, length)) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+	rc = iofd_access_rw(macc->access, cmd->access_rw.iova, tmp, length,
+			    rw_flags);
+	if (rc)
+		goto out_free;
+	if (!(flags & MOCK_ACCESS_RW_WRITE) &&
+	    copy_to_user(ubuf, tmp, length))
+		rc = -EFAULT;
+
+out_free:
+	kvfree(tmp);
+out_put:
+	mock_access_put(macc);
+	return rc;
+}
+
+/* ----------------------------------------------------------------------
+ * IOMMU_TEST_CMD
+ */
+
+int iommufd_test(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+
+	switch (cmd->op) {
+	case IOMMU_TEST_OP_ADD_RESERVED:
+		return iommufd_test_add_reserved(ucmd, cmd);
+	case IOMMU_TEST_OP_MOCK_DOMAIN:
+	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
+		return iommufd_test_mock_domain(ucmd, cmd);
+	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
+		return iommufd_test_mock_domain_replace(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_MAP:
+		return iommufd_test_md_check_map(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_REFS:
+		return iommufd_test_md_check_refs(ucmd, cmd);
+	case IOMMU_TEST_OP_CREATE_ACCESS:
+		return iommufd_test_create_access(ucmd, cmd);
+	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
+		return iommufd_test_destroy_access_pages(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_PAGES:
+		return iommufd_test_access_pages(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_RW:
+		return iommufd_test_access_rw(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
+		return iommufd_test_access_replace_ioas(ucmd, cmd);
+	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
+		/* The batch code needs room for at least one element */
+		if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))
+			return -EINVAL;
+		iommufd_test_memory_limit = cmd->memory_limit.limit;
+		return 0;
+	case IOMMU_TEST_OP_PASID_ATTACH:
+	case IOMMU_TEST_OP_PASID_REPLACE:
+	case IOMMU_TEST_OP_PASID_DETACH:
+		return iommufd_test_pasid(ucmd, cmd);
+	case IOMMU_TEST_OP_PASID_CHECK_HWPT:
+		return iommufd_test_pasid_check_hwpt(ucmd, cmd);
+	default:
+		/* DIRTY, MD_CHECK_IOTLB, TRIGGER_*, DEV_CHECK_CACHE: later */
+		return -EOPNOTSUPP;
+	}
+}
+
+int __init iommufd_test_init(void)
+{
+	return 0;
+}
+
+void iommufd_test_exit(void)
+{
+	ida_destroy(&mock_dev_ida);
+}
