@@ -355,15 +355,10 @@ static void mock_dev_destroy(struct mock_dev *mdev)
  * Selftest objects: a mock device bound to the context
  */
 
-/* Detach whatever is still attached, then unbind and free the device */
+/* Unbind (which detaches the RID and every PASID) and free the device */
 static void selftest_obj_teardown(struct selftest_obj *sobj)
 {
-	unsigned long pasid;
-	void *entry;
-
 	if (sobj->idev) {
-		xa_for_each(&sobj->mdev->attached, pasid, entry)
-			iofd_device_detach(sobj->idev, pasid);
 		iofd_device_unbind(sobj->idev);
 		sobj->idev = NULL;
 	}
