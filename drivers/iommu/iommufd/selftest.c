@@ -101,57 +101,110 @@ static struct mock_dev *to_mock_dev(struct iofd_hw_dev *hwdev)
  * Mock domain
  */
 
+/*
+ * How many IOPTEs map and unmap touch with the xarray lock held before they
+ * give other CPUs a turn; large maps would otherwise hold it for long.
+ */
+#define MOCK_PTES_PER_LOCK	4096
+
+/* The IOPTE for chunk @i of a map call of @nr chunks */
+static u64 mock_pte(phys_addr_t paddr, unsigned long i, unsigned long nr,
+		    unsigned int prot, bool huge)
+{
+	u64 pte = paddr / MOCK_IO_PAGE_SIZE + i;
+
+	if (i == 0)
+		pte |= MOCK_PTE_MAP_START;
+	if (i == nr - 1)
+		pte |= MOCK_PTE_MAP_LAST;
+	if (prot & IOFD_PROT_WRITE)
+		pte |= MOCK_PTE_WRITE;
+	if (huge)
+		pte |= MOCK_PTE_HUGE;
+	return pte;
+}
+
+/*
+ * Like a real driver, use a large IOPTE wherever IOVA and physical address
+ * are both aligned and the rest of the call covers it. Returns the number
+ * of chunks from @i on that belong to one large IOPTE, 0 for none.
+ */
+static unsigned long mock_huge_run(struct iofd_domain *domain,
+				   unsigned long iova, phys_addr_t paddr,
+				   unsigned long i, unsigned long nr)
+{
+	unsigned long off = i * MOCK_IO_PAGE_SIZE;
+
+	if (!(domain->pgsize_bitmap & MOCK_HUGE_PAGE_SIZE) ||
+	    !IS_ALIGNED(iova + off, MOCK_HUGE_PAGE_SIZE) ||
+	    !IS_ALIGNED(paddr + off, MOCK_HUGE_PAGE_SIZE) ||
+	    (nr - i) * MOCK_IO_PAGE_SIZE < MOCK_HUGE_PAGE_SIZE)
+		return 0;
+	return MOCK_HUGE_PAGE_SIZE / MOCK_IO_PAGE_SIZE;
+}
+
 static int mock_domain_map(struct iofd_domain *domain, unsigned long iova,
 			   phys_addr_t paddr, size_t size, unsigned int prot,
 			   gfp_t gfp)
 {
 	struct mock_domain *mock = to_mock_domain(domain);
-	bool huge_ok = domain->pgsize_bitmap & MOCK_HUGE_PAGE_SIZE;
 	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
 	unsigned long nr = size / MOCK_IO_PAGE_SIZE;
+	XA_STATE(xas, &mock->ptes, first);
 	unsigned long huge_left = 0;
-	unsigned long i;
+	unsigned long i = 0;
+	int rc;
 
 	if (WARN_ON(!size || iova % MOCK_IO_PAGE_SIZE ||
 		    paddr % MOCK_IO_PAGE_SIZE || size % MOCK_IO_PAGE_SIZE))
 		return -EINVAL;
 
-	for (i = 0; i != nr; i++) {
-		u64 pte = (paddr / MOCK_IO_PAGE_SIZE) + i;
-		void *old;
+	/*
+	 * One walk of the xarray for the whole call rather than one xa_store()
+	 * per chunk: consecutive indices mostly share a leaf node. Node
+	 * allocations that fail under the lock are retried outside it.
+	 */
+	do {
+		unsigned long batch_end;
 
-		/*
-		 * Like a real driver, use a large IOPTE wherever IOVA and
-		 * physical address are both aligned and enough is left.
-		 */
-		if (huge_ok && !huge_left &&
-		    IS_ALIGNED(iova + i * MOCK_IO_PAGE_SIZE,
-			       MOCK_HUGE_PAGE_SIZE) &&
-		    IS_ALIGNED(paddr + i * MOCK_IO_PAGE_SIZE,
-			       MOCK_HUGE_PAGE_SIZE) &&
-		    (nr - i) * MOCK_IO_PAGE_SIZE >= MOCK_HUGE_PAGE_SIZE)
-			huge_left = MOCK_HUGE_PAGE_SIZE / MOCK_IO_PAGE_SIZE;
-		if (huge_left) {
-			pte |= MOCK_PTE_HUGE;
-			huge_left--;
-		}
-		if (i == 0)
-			pte |= MOCK_PTE_MAP_START;
-		if (i == nr - 1)
-			pte |= MOCK_PTE_MAP_LAST;
-		if (prot & IOFD_PROT_WRITE)
-			pte |= MOCK_PTE_WRITE;
+		xas_lock(&xas);
+		batch_end = min(nr, i + MOCK_PTES_PER_LOCK);
+		for (; i != batch_end; i++) {
+			void *old;
 
-		old = xa_store(&mock->ptes, first + i, xa_mk_value(pte), gfp);
-		if (xa_is_err(old)) {
-			while (i--)
-				xa_erase(&mock->ptes, first + i);
-			return xa_err(old);
+			if (!huge_left)
+				huge_left = mock_huge_run(domain, iova, paddr,
+							  i, nr);
+			old = xas_store(&xas,
+					xa_mk_value(mock_pte(paddr, i, nr, prot,
+							     huge_left)));
+			if (xas_error(&xas))
+				break;
+			/* The core must never map over a live IOPTE */
+			WARN_ON_ONCE(old);
+			if (huge_left)
+				huge_left--;
+			xas_next(&xas);
 		}
-		/* The core must never map over a live IOPTE */
-		WARN_ON_ONCE(old);
+		xas_unlock(&xas);
+		if (!xas_error(&xas) && i != nr) {
+			/* Resume at the next chunk once the lock is retaken */
+			xas_set(&xas, first + i);
+			if (gfpflags_allow_blocking(gfp))
+				cond_resched();
+		}
+		/* xas_nomem() also frees a node allocated but not used */
+	} while (xas_nomem(&xas, gfp) || (i != nr && !xas_error(&xas)));
+
+	rc = xas_error(&xas);
+	if (rc) {
+		/* Nothing of a failed call may stay mapped */
+		xa_lock(&mock->ptes);
+		while (i--)
+			__xa_erase(&mock->ptes, first + i);
+		xa_unlock(&mock->ptes);
 	}
-	return 0;
+	return rc;
 }
 
 static size_t mock_domain_unmap(struct iofd_domain *domain,
@@ -159,28 +212,38 @@ static size_t mock_domain_unmap(struct iofd_domain *domain,
 {
 	struct mock_domain *mock = to_mock_domain(domain);
 	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
-	unsigned long nr = size / MOCK_IO_PAGE_SIZE;
-	unsigned long i;
+	unsigned long last = first + size / MOCK_IO_PAGE_SIZE - 1;
+	XA_STATE(xas, &mock->ptes, first);
+	unsigned int done = 0;
+	void *ent;
 
-	WARN_ON_ONCE(iova % MOCK_IO_PAGE_SIZE || size % MOCK_IO_PAGE_SIZE);
+	if (WARN_ON_ONCE(!size || iova % MOCK_IO_PAGE_SIZE ||
+			 size % MOCK_IO_PAGE_SIZE))
+		return 0;
 
-	for (i = 0; i != nr; i++) {
-		void *ent = xa_erase(&mock->ptes, first + i);
-		u64 pte;
+	xas_lock(&xas);
+	xas_for_each(&xas, ent, last) {
+		u64 pte = xa_to_value(ent);
 
-		if (!ent)
-			continue;
-		pte = xa_to_value(ent);
 		/*
 		 * An unmap must begin where some map call began and end where
 		 * one ended: anything else would cut through an IOPTE the
 		 * driver was free to make large.
 		 */
-		if (i == 0)
+		if (xas.xa_index == first)
 			WARN_ON_ONCE(!(pte & MOCK_PTE_MAP_START));
-		if (i == nr - 1)
+		if (xas.xa_index == last)
 			WARN_ON_ONCE(!(pte & MOCK_PTE_MAP_LAST));
+		xas_store(&xas, NULL);
+
+		if (++done % MOCK_PTES_PER_LOCK == 0) {
+			xas_set(&xas, xas.xa_index + 1);
+			xas_unlock(&xas);
+			cond_resched();
+			xas_lock(&xas);
+		}
 	}
+	xas_unlock(&xas);
 	return size;
 }
 
