@@ -138,7 +138,13 @@ int iopt_cut_iova(struct io_pagetable *iopt, unsigned long *iovas,
 
 struct iommufd_access;
 
-/* Add/remove @access to @iopt->access_list; raises iova_alignment */
+/*
+ * Add/remove @access to @iopt->access_list; raises iova_alignment to
+ * access->iova_alignment (-EADDRINUSE if a mapped area does not fit it).
+ * iopt_add_access() stores the new index in access->iopt_access_list_id;
+ * during a replace the access sits on two lists for a moment, so removal
+ * takes the index it was added with.
+ */
 int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access);
 void iopt_remove_access(struct io_pagetable *iopt,
 			struct iommufd_access *access, u32 access_list_id);
