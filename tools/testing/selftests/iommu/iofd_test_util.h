@@ -5,11 +5,11 @@
  * Every wrapper issues exactly one ioctl and returns what ioctl() returned
  * (0, or -1 with errno set), so a test states the precise result it expects:
  *
- *	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(fd, ioas, buf, len, iova)));
- *	ASSERT_EQ(EEXIST, ERRNO_OF(iofd_map_fixed(fd, ioas, buf, len, iova)));
+ *	ASSERT_OK(iofd_map_fixed(fd, ioas, buf, len, iova));
+ *	ASSERT_ERRNO(EEXIST, iofd_map_fixed(fd, ioas, buf, len, iova));
  *
- * ERRNO_OF() yields 0 for success, so a failed expectation prints the errno
- * the kernel really returned.
+ * Both compare errno values (0 meaning success), so a failed expectation
+ * prints the errno the kernel really returned.
  */
 #ifndef __IOFD_TEST_UTIL_H
 #define __IOFD_TEST_UTIL_H
@@ -45,20 +45,20 @@
 
 #define IOFD_DEV "/dev/iommu"
 
-/* Size of a struct up to and including @member: how min_size is defined. */
-#define iofd_offsetofend(type, member) \
-	(offsetof(type, member) + sizeof(((type *)0)->member))
-
 #define IOFD_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* errno of a call that returned -1, or 0 when the call did not fail. */
-#define ERRNO_OF(expr)                           \
-	({                                       \
-		long __iofd_rc;                  \
-		errno = 0;                       \
-		__iofd_rc = (long)(expr);        \
-		__iofd_rc == -1 ? errno : 0;     \
+#define ERRNO_OF(expr)                       \
+	({                                   \
+		long __iofd_rc;              \
+		errno = 0;                   \
+		__iofd_rc = (long)(expr);    \
+		__iofd_rc == -1 ? errno : 0; \
 	})
+
+#define ASSERT_OK(expr) ASSERT_EQ(0, ERRNO_OF(expr))
+#define EXPECT_OK(expr) EXPECT_EQ(0, ERRNO_OF(expr))
+#define ASSERT_ERRNO(err, expr) ASSERT_EQ(err, ERRNO_OF(expr))
 
 #define IOFD_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 
@@ -89,7 +89,7 @@ static inline void *iofd_alloc_buf(size_t len)
 
 	if (p == MAP_FAILED)
 		return NULL;
-	memset(p, 0x5a, len);	/* fault every page in */
+	memset(p, 0x5a, len); /* fault every page in */
 	return p;
 }
 
@@ -199,15 +199,15 @@ static inline int iofd_map(int fd, __u32 ioas, const void *va, __u64 len,
 	return rc;
 }
 
-static inline int iofd_map_fixed(int fd, __u32 ioas, const void *va,
-				 __u64 len, __u64 iova)
+static inline int iofd_map_fixed(int fd, __u32 ioas, const void *va, __u64 len,
+				 __u64 iova)
 {
 	return iofd_map(fd, ioas, va, len, &iova,
 			IOMMU_IOAS_MAP_FIXED_IOVA | IOFD_RW);
 }
 
-static inline int iofd_map_auto(int fd, __u32 ioas, const void *va,
-				__u64 len, __u64 *iova)
+static inline int iofd_map_auto(int fd, __u32 ioas, const void *va, __u64 len,
+				__u64 *iova)
 {
 	return iofd_map(fd, ioas, va, len, iova, IOFD_RW);
 }
@@ -369,8 +369,8 @@ static inline int iofd_mock_dev_flags(int fd, __u32 pt_id, __u32 dev_flags,
 	return 0;
 }
 
-static inline int iofd_mock_dev(int fd, __u32 pt_id, __u32 *stdev,
-				__u32 *hwpt, __u32 *idev)
+static inline int iofd_mock_dev(int fd, __u32 pt_id, __u32 *stdev, __u32 *hwpt,
+				__u32 *idev)
 {
 	struct iommu_test_cmd cmd = {
 		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
@@ -407,8 +407,7 @@ static inline int iofd_mock_replace(int fd, __u32 stdev, __u32 pt_id,
 	return rc;
 }
 
-static inline int iofd_add_reserved(int fd, __u32 ioas, __u64 start,
-				    __u64 len)
+static inline int iofd_add_reserved(int fd, __u32 ioas, __u64 start, __u64 len)
 {
 	struct iommu_test_cmd cmd = {
 		.op = IOMMU_TEST_OP_ADD_RESERVED,
@@ -420,13 +419,14 @@ static inline int iofd_add_reserved(int fd, __u32 ioas, __u64 start,
 }
 
 /* Does mock HWPT @hwpt translate [iova, iova + len) to the pages at @va? */
-static inline int iofd_check_map(int fd, __u32 hwpt, __u64 iova,
-				 const void *va, __u64 len)
+static inline int iofd_check_map(int fd, __u32 hwpt, __u64 iova, const void *va,
+				 __u64 len)
 {
 	struct iommu_test_cmd cmd = {
 		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
 		.id = hwpt,
-		.check_map = { .iova = iova, .length = len,
+		.check_map = { .iova = iova,
+			       .length = len,
 			       .uptr = (uintptr_t)va },
 	};
 
@@ -442,7 +442,8 @@ static inline int iofd_check_pins(int fd, const void *va, __u64 len,
 {
 	struct iommu_test_cmd cmd = {
 		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
-		.check_refs = { .length = len, .uptr = (uintptr_t)va,
+		.check_refs = { .length = len,
+				.uptr = (uintptr_t)va,
 				.refs = pins },
 	};
 
@@ -486,8 +487,10 @@ static inline int iofd_access_pin(int fd, int access_fd, __u32 flags,
 	struct iommu_test_cmd cmd = {
 		.op = IOMMU_TEST_OP_ACCESS_PAGES,
 		.id = access_fd,
-		.access_pages = { .flags = flags, .iova = iova,
-				  .length = len, .uptr = (uintptr_t)va },
+		.access_pages = { .flags = flags,
+				  .iova = iova,
+				  .length = len,
+				  .uptr = (uintptr_t)va },
 	};
 	int rc;
 
@@ -508,14 +511,16 @@ static inline int iofd_access_unpin(int fd, int access_fd, __u32 pages_id)
 	return iofd_test(fd, &cmd);
 }
 
-static inline int iofd_access_rw(int fd, int access_fd, __u64 iova,
-				 void *buf, __u64 len, __u32 flags)
+static inline int iofd_access_rw(int fd, int access_fd, __u64 iova, void *buf,
+				 __u64 len, __u32 flags)
 {
 	struct iommu_test_cmd cmd = {
 		.op = IOMMU_TEST_OP_ACCESS_RW,
 		.id = access_fd,
-		.access_rw = { .iova = iova, .length = len,
-			       .uptr = (uintptr_t)buf, .flags = flags },
+		.access_rw = { .iova = iova,
+			       .length = len,
+			       .uptr = (uintptr_t)buf,
+			       .flags = flags },
 	};
 
 	return iofd_test(fd, &cmd);
@@ -589,14 +594,22 @@ static inline int iofd_drop_privileges(void)
 	return setresuid(IOFD_NOBODY, IOFD_NOBODY, IOFD_NOBODY);
 }
 
-/* Child-side check: on failure say which step and exit with its number. */
-#define CHILD_CHECK(step, cond)                                              \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "# child step %d failed: %s (errno %d)\n", \
-				step, #cond, errno);                         \
-			return step;                                         \
-		}                                                            \
+static inline void iofd_child_fail(int step, const char *what)
+{
+	fprintf(stderr, "# child step %d failed: %s (errno %d)\n", step, what,
+		errno);
+	fflush(stderr);
+	_exit(step);
+}
+
+/*
+ * Child-side check (in a function run by iofd_in_child()): on failure say
+ * which step failed and end the child with that step as its exit status.
+ */
+#define CHILD_CHECK(step, cond)                       \
+	do {                                          \
+		if (!(cond))                          \
+			iofd_child_fail(step, #cond); \
 	} while (0)
 
 #endif

@@ -6,7 +6,8 @@
  */
 #include "iofd_test_util.h"
 
-FIXTURE(core) {
+FIXTURE(core)
+{
 	int fd;
 };
 
@@ -29,8 +30,8 @@ TEST_F(core, open_is_independent)
 
 	ASSERT_LE(0, fd2);
 	/* Each open is its own context: both start with an empty ID table. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &a)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(fd2, &b)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &a));
+	ASSERT_OK(iofd_ioas_alloc(fd2, &b));
 	ASSERT_NE(0, a);
 	ASSERT_NE(0, b);
 	ASSERT_EQ(a, b);
@@ -42,24 +43,21 @@ TEST_F(core, unknown_ioctl_is_enotty)
 	struct iommu_destroy cmd = { .size = sizeof(cmd) };
 
 	/* Just below the iommufd range, and past its last command. */
-	ASSERT_EQ(ENOTTY, ERRNO_OF(ioctl(self->fd, _IO(IOMMUFD_TYPE, 0x7f),
-					 &cmd)));
-	ASSERT_EQ(ENOTTY, ERRNO_OF(ioctl(self->fd, _IO(IOMMUFD_TYPE, 0xfe),
-					 &cmd)));
+	ASSERT_ERRNO(ENOTTY, ioctl(self->fd, _IO(IOMMUFD_TYPE, 0x7f), &cmd));
+	ASSERT_ERRNO(ENOTTY, ioctl(self->fd, _IO(IOMMUFD_TYPE, 0xfe), &cmd));
 	/* Another ioctl type entirely. */
-	ASSERT_EQ(ENOTTY, ERRNO_OF(ioctl(self->fd, _IO('x', 0x80), &cmd)));
+	ASSERT_ERRNO(ENOTTY, ioctl(self->fd, _IO('x', 0x80), &cmd));
 	/* The right number with direction/size bits is a different request. */
-	ASSERT_EQ(ENOTTY, ERRNO_OF(ioctl(self->fd,
-					 _IOWR(IOMMUFD_TYPE, 0x80,
-					       struct iommu_destroy),
-					 &cmd)));
+	ASSERT_ERRNO(ENOTTY,
+		     ioctl(self->fd,
+			   _IOWR(IOMMUFD_TYPE, 0x80, struct iommu_destroy),
+			   &cmd));
 }
 
 TEST_F(core, bad_user_pointer_is_efault)
 {
-	ASSERT_EQ(EFAULT, ERRNO_OF(ioctl(self->fd, IOMMU_DESTROY, NULL)));
-	ASSERT_EQ(EFAULT, ERRNO_OF(ioctl(self->fd, IOMMU_IOAS_ALLOC,
-					 (void *)8)));
+	ASSERT_ERRNO(EFAULT, ioctl(self->fd, IOMMU_DESTROY, NULL));
+	ASSERT_ERRNO(EFAULT, ioctl(self->fd, IOMMU_IOAS_ALLOC, (void *)8));
 }
 
 /*
@@ -86,12 +84,10 @@ static const struct size_case size_cases[] = {
 	{ "IOAS_UNMAP", IOMMU_IOAS_UNMAP, 24, 24 },
 	{ "OPTION", IOMMU_OPTION, 24, 24 },
 	{ "VFIO_IOAS", IOMMU_VFIO_IOAS, 12, 12 },
-	{ "HWPT_ALLOC", IOMMU_HWPT_ALLOC, 24,
-	  sizeof(struct iommu_hwpt_alloc) },
-	{ "GET_HW_INFO", IOMMU_GET_HW_INFO, 32,
-	  sizeof(struct iommu_hw_info) },
+	{ "HWPT_ALLOC", IOMMU_HWPT_ALLOC, 24, sizeof(struct iommu_hwpt_alloc) },
+	{ "GET_HW_INFO", IOMMU_GET_HW_INFO, 32, sizeof(struct iommu_hw_info) },
 	{ "TEST_CMD", IOMMU_TEST_CMD,
-	  iofd_offsetofend(struct iommu_test_cmd, last),
+	  offsetof(struct iommu_test_cmd, last) + sizeof(__u32),
 	  sizeof(struct iommu_test_cmd) },
 };
 
@@ -115,18 +111,18 @@ TEST_F(core, size_protocol_every_ioctl)
 		memset(&arg, 0, sizeof(arg));
 		arg.size = c->min_size - 1;
 		arg.bytes[c->full_size] = 0xff;
-		ASSERT_EQ(EINVAL, ERRNO_OF(ioctl(self->fd, c->request, &arg)));
+		ASSERT_ERRNO(EINVAL, ioctl(self->fd, c->request, &arg));
 
 		arg.size = 0;
-		ASSERT_EQ(EINVAL, ERRNO_OF(ioctl(self->fd, c->request, &arg)));
+		ASSERT_ERRNO(EINVAL, ioctl(self->fd, c->request, &arg));
 
 		arg.size = c->full_size + 16;
-		ASSERT_EQ(E2BIG, ERRNO_OF(ioctl(self->fd, c->request, &arg)));
+		ASSERT_ERRNO(E2BIG, ioctl(self->fd, c->request, &arg));
 
 		/* A single stray byte at the very end is enough. */
 		arg.bytes[c->full_size] = 0;
 		arg.bytes[c->full_size + 15] = 1;
-		ASSERT_EQ(E2BIG, ERRNO_OF(ioctl(self->fd, c->request, &arg)));
+		ASSERT_ERRNO(E2BIG, ioctl(self->fd, c->request, &arg));
 
 		/* Zero tail: an older/newer user is served as if exact. */
 		memset(&arg, 0, sizeof(arg));
@@ -150,38 +146,35 @@ TEST_F(core, zero_tail_is_accepted_and_answered)
 	__u64 val = 0;
 
 	/* A longer struct with a zero tail works and gets its output. */
-	ASSERT_EQ(0, ERRNO_OF(ioctl(self->fd, IOMMU_IOAS_ALLOC, &arg)));
+	ASSERT_OK(ioctl(self->fd, IOMMU_IOAS_ALLOC, &arg));
 	ASSERT_NE(0, arg.cmd.out_ioas_id);
 	/* The kernel must not have written into bytes it does not know. */
-	for (unsigned int i = 0; i != sizeof(arg.future); i++) {
+	for (unsigned int i = 0; i != sizeof(arg.future); i++)
 		ASSERT_EQ(0, arg.future[i]);
-	}
 	/* And the object is real. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-					  IOMMU_OPTION_OP_GET,
-					  arg.cmd.out_ioas_id, &val)));
+	ASSERT_OK(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+			      IOMMU_OPTION_OP_GET, arg.cmd.out_ioas_id, &val));
 }
 
 TEST_F(core, destroy_unknown_ids)
 {
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_destroy(self->fd, 0)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_destroy(self->fd, 1)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_destroy(self->fd, 12345)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_destroy(self->fd, 0x7fffffff)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_destroy(self->fd, 0xffffffff)));
+	ASSERT_ERRNO(ENOENT, iofd_destroy(self->fd, 0));
+	ASSERT_ERRNO(ENOENT, iofd_destroy(self->fd, 1));
+	ASSERT_ERRNO(ENOENT, iofd_destroy(self->fd, 12345));
+	ASSERT_ERRNO(ENOENT, iofd_destroy(self->fd, 0x7fffffff));
+	ASSERT_ERRNO(ENOENT, iofd_destroy(self->fd, 0xffffffff));
 }
 
 TEST_F(core, destroy_twice)
 {
 	__u32 ioas;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &ioas)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, ioas)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_destroy(self->fd, ioas)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(iofd_destroy(self->fd, ioas));
+	ASSERT_ERRNO(ENOENT, iofd_destroy(self->fd, ioas));
 	/* A destroyed ID is gone for every command. */
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_map_fixed(self->fd, ioas, &ioas,
-						  iofd_psize,
-						  MOCK_APERTURE_START)));
+	ASSERT_ERRNO(ENOENT, iofd_map_fixed(self->fd, ioas, &ioas, iofd_psize,
+					    MOCK_APERTURE_START));
 }
 
 TEST_F(core, ids_are_distinct)
@@ -190,17 +183,15 @@ TEST_F(core, ids_are_distinct)
 	unsigned int i, j;
 
 	for (i = 0; i != IOFD_ARRAY_SIZE(ids); i++) {
-		ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &ids[i])));
+		ASSERT_OK(iofd_ioas_alloc(self->fd, &ids[i]));
 		ASSERT_NE(0, ids[i]);
 		/* IDs are 31-bit. */
 		ASSERT_EQ(0, ids[i] & 0x80000000u);
-		for (j = 0; j != i; j++) {
+		for (j = 0; j != i; j++)
 			ASSERT_NE(ids[j], ids[i]);
-		}
 	}
-	for (i = 0; i != IOFD_ARRAY_SIZE(ids); i++) {
-		ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, ids[i])));
-	}
+	for (i = 0; i != IOFD_ARRAY_SIZE(ids); i++)
+		ASSERT_OK(iofd_destroy(self->fd, ids[i]));
 }
 
 TEST_F(core, destroy_ioas_busy_with_hwpt)
@@ -210,27 +201,25 @@ TEST_F(core, destroy_ioas_busy_with_hwpt)
 
 	ASSERT_NE(NULL, buf);
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &ioas)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, ioas, &stdev, &hwpt,
-					    &idev)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(iofd_mock_dev(self->fd, ioas, &stdev, &hwpt, &idev));
 	ASSERT_NE(0, stdev);
 	ASSERT_NE(0, hwpt);
 	ASSERT_NE(0, idev);
 
 	/* The automatic HWPT holds the IOAS; the device holds the HWPT. */
-	ASSERT_EQ(EBUSY, ERRNO_OF(iofd_destroy(self->fd, ioas)));
-	ASSERT_EQ(EBUSY, ERRNO_OF(iofd_destroy(self->fd, hwpt)));
+	ASSERT_ERRNO(EBUSY, iofd_destroy(self->fd, ioas));
+	ASSERT_ERRNO(EBUSY, iofd_destroy(self->fd, hwpt));
 	/* A failed DESTROY leaves the objects fully usable. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, ioas, buf, iofd_psize,
-					     MOCK_APERTURE_START)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, hwpt,
-					     MOCK_APERTURE_START, buf,
-					     iofd_psize)));
+	ASSERT_OK(iofd_map_fixed(self->fd, ioas, buf, iofd_psize,
+				 MOCK_APERTURE_START));
+	ASSERT_OK(iofd_check_map(self->fd, hwpt, MOCK_APERTURE_START, buf,
+				 iofd_psize));
 
 	/* Unplug the device: the auto HWPT goes with it, the IOAS is free. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, stdev)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_destroy(self->fd, hwpt)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, ioas)));
+	ASSERT_OK(iofd_destroy(self->fd, stdev));
+	ASSERT_ERRNO(ENOENT, iofd_destroy(self->fd, hwpt));
+	ASSERT_OK(iofd_destroy(self->fd, ioas));
 	munmap(buf, iofd_psize);
 }
 
@@ -239,20 +228,15 @@ TEST_F(core, destroy_wrong_kind_of_id_elsewhere)
 	__u32 ioas, stdev, hwpt;
 	__u64 val = 0;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &ioas)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, ioas, &stdev, &hwpt,
-					    NULL)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(iofd_mock_dev(self->fd, ioas, &stdev, &hwpt, NULL));
 	/* A HWPT ID where an IOAS is needed is "no such IOAS". */
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_map_fixed(self->fd, hwpt, &val,
-						  iofd_psize,
-						  MOCK_APERTURE_START)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_option(self->fd,
-					       IOMMU_OPTION_HUGE_PAGES,
-					       IOMMU_OPTION_OP_GET, hwpt,
-					       &val)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_unmap(self->fd, stdev, 0, UINT64_MAX,
-					      NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, stdev)));
+	ASSERT_ERRNO(ENOENT, iofd_map_fixed(self->fd, hwpt, &val, iofd_psize,
+					    MOCK_APERTURE_START));
+	ASSERT_ERRNO(ENOENT, iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+					 IOMMU_OPTION_OP_GET, hwpt, &val));
+	ASSERT_ERRNO(ENOENT, iofd_unmap(self->fd, stdev, 0, UINT64_MAX, NULL));
+	ASSERT_OK(iofd_destroy(self->fd, stdev));
 }
 
 TEST_F(core, ids_are_per_fd)
@@ -264,28 +248,24 @@ TEST_F(core, ids_are_per_fd)
 
 	ASSERT_NE(NULL, buf);
 	ASSERT_LE(0, other);
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &ioas)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &ioas));
 
 	/* The other fd has no objects at all: A's ID means nothing there. */
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_map_fixed(other, ioas, buf,
-						  iofd_psize, iova)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_destroy(other, ioas)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_mock_dev(other, ioas, NULL, NULL,
-						 NULL)));
+	ASSERT_ERRNO(ENOENT,
+		     iofd_map_fixed(other, ioas, buf, iofd_psize, iova));
+	ASSERT_ERRNO(ENOENT, iofd_destroy(other, ioas));
+	ASSERT_ERRNO(ENOENT, iofd_mock_dev(other, ioas, NULL, NULL, NULL));
 
 	/* Same number, different object: mapping in B does not touch A. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(other, &ioas_b)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(other, ioas_b, buf, iofd_psize,
-					     iova)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_unmap(self->fd, ioas, iova,
-					      iofd_psize, NULL)));
+	ASSERT_OK(iofd_ioas_alloc(other, &ioas_b));
+	ASSERT_OK(iofd_map_fixed(other, ioas_b, buf, iofd_psize, iova));
+	ASSERT_ERRNO(ENOENT,
+		     iofd_unmap(self->fd, ioas, iova, iofd_psize, NULL));
 
 	/* A's object survived everything done through B. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, ioas, buf, iofd_psize,
-					     iova)));
+	ASSERT_OK(iofd_map_fixed(self->fd, ioas, buf, iofd_psize, iova));
 	ASSERT_EQ(0, close(other));
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, ioas, iova, iofd_psize,
-					 NULL)));
+	ASSERT_OK(iofd_unmap(self->fd, ioas, iova, iofd_psize, NULL));
 	munmap(buf, iofd_psize);
 }
 
@@ -299,30 +279,26 @@ TEST_F(core, close_releases_pins)
 	__u32 pages_id;
 
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, buf, len, 0)));
+	ASSERT_OK(iofd_check_pins(self->fd, buf, len, 0));
 
 	/* Pins from a domain, a COPY and an access, all left alive. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &ioas)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, ioas, &stdev, NULL,
-					    NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, ioas, buf, len, iova)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, buf, len, 1)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(iofd_mock_dev(self->fd, ioas, &stdev, NULL, NULL));
+	ASSERT_OK(iofd_map_fixed(self->fd, ioas, buf, len, iova));
+	ASSERT_OK(iofd_check_pins(self->fd, buf, len, 1));
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &ioas2)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_copy(self->fd, ioas2, &iova, ioas,
-					MOCK_APERTURE_START, len,
-					IOMMU_IOAS_MAP_FIXED_IOVA | IOFD_RW)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_access_create(
-			     self->fd, ioas2,
-			     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
-			     &access_fd)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_access_pin(self->fd, access_fd, 0, iova,
-					      len, buf, &pages_id)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &ioas2));
+	ASSERT_OK(iofd_copy(self->fd, ioas2, &iova, ioas, MOCK_APERTURE_START,
+			    len, IOMMU_IOAS_MAP_FIXED_IOVA | IOFD_RW));
+	ASSERT_OK(iofd_access_create(self->fd, ioas2,
+				     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				     &access_fd));
+	ASSERT_OK(iofd_access_pin(self->fd, access_fd, 0, iova, len, buf,
+				  &pages_id));
 
 	/* The access fd holds the context open, so it goes first. */
 	ASSERT_EQ(0, close(access_fd));
-	ASSERT_EQ(0, ERRNO_OF(iofd_close_and_check_unpinned(self->fd, buf,
-							    len)));
+	ASSERT_OK(iofd_close_and_check_unpinned(self->fd, buf, len));
 	self->fd = -1;
 	munmap(buf, len);
 }
@@ -350,7 +326,7 @@ TEST_F(core, process_exit_releases_pins)
 
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, iofd_in_child(exit_with_objects, buf));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, buf, len, 0)));
+	ASSERT_OK(iofd_check_pins(self->fd, buf, len, 0));
 	munmap(buf, len);
 }
 
@@ -361,11 +337,10 @@ TEST_F(core, many_objects_then_close)
 
 	/* Close must tear down a graph of many objects, leaf first. */
 	for (i = 0; i != 64; i++) {
-		ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &ioas)));
+		ASSERT_OK(iofd_ioas_alloc(self->fd, &ioas));
 		if (i % 8 == 0) {
-			ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, ioas,
-							    NULL, NULL,
-							    NULL)));
+			ASSERT_OK(iofd_mock_dev(self->fd, ioas, NULL, NULL,
+						NULL));
 		}
 	}
 	ASSERT_EQ(0, close(self->fd));

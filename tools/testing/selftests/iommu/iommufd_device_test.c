@@ -9,7 +9,8 @@
 
 #define P(n) ((__u64)(n) * iofd_psize)
 
-FIXTURE(dev) {
+FIXTURE(dev)
+{
 	int fd;
 	__u32 ioas;
 	__u32 stdev;
@@ -23,21 +24,21 @@ FIXTURE_SETUP(dev)
 {
 	self->fd = iofd_open();
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &self->ioas)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas, &self->stdev,
-					    &self->hwpt, &self->idev)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &self->ioas));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, &self->stdev, &self->hwpt,
+				&self->idev));
 	self->len = P(16);
 	self->buf = iofd_alloc_buf(self->len);
 	ASSERT_NE(NULL, self->buf);
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(4), MOCK_APERTURE_START)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(4),
+				 MOCK_APERTURE_START));
 }
 
 FIXTURE_TEARDOWN(dev)
 {
 	if (self->fd >= 0) {
-		EXPECT_EQ(0, ERRNO_OF(iofd_close_and_check_unpinned(
-				     self->fd, self->buf, self->len)));
+		EXPECT_OK(iofd_close_and_check_unpinned(self->fd, self->buf,
+							self->len));
 	}
 	munmap(self->buf, self->len);
 }
@@ -52,123 +53,106 @@ TEST_F(dev, attach_creates_auto_hwpt)
 	ASSERT_NE(self->stdev, self->hwpt);
 	ASSERT_NE(self->idev, self->hwpt);
 	/* The HWPT is filled from the IOAS, before and after attach. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, self->hwpt,
-					     MOCK_APERTURE_START, self->buf,
-					     P(4))));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-					     self->buf + P(4), P(4),
-					     MOCK_APERTURE_START + P(4))));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, self->hwpt,
-					     MOCK_APERTURE_START + P(4),
-					     self->buf + P(4), P(4))));
+	ASSERT_OK(iofd_check_map(self->fd, self->hwpt, MOCK_APERTURE_START,
+				 self->buf, P(4)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf + P(4), P(4),
+				 MOCK_APERTURE_START + P(4)));
+	ASSERT_OK(iofd_check_map(self->fd, self->hwpt,
+				 MOCK_APERTURE_START + P(4), self->buf + P(4),
+				 P(4)));
 	/* The attached HWPT and its IOAS are busy. */
-	ASSERT_EQ(EBUSY, ERRNO_OF(iofd_destroy(self->fd, self->hwpt)));
-	ASSERT_EQ(EBUSY, ERRNO_OF(iofd_destroy(self->fd, self->ioas)));
+	ASSERT_ERRNO(EBUSY, iofd_destroy(self->fd, self->hwpt));
+	ASSERT_ERRNO(EBUSY, iofd_destroy(self->fd, self->ioas));
 	/* The idev belongs to its (mock) driver until it unbinds. */
-	ASSERT_EQ(EBUSY, ERRNO_OF(iofd_destroy(self->fd, self->idev)));
+	ASSERT_ERRNO(EBUSY, iofd_destroy(self->fd, self->idev));
 }
 
 TEST_F(dev, unmap_removes_from_hwpt)
 {
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-					 MOCK_APERTURE_START, P(4), NULL)));
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_check_map(self->fd, self->hwpt,
-						  MOCK_APERTURE_START,
-						  self->buf, P(4))));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, MOCK_APERTURE_START, P(4),
+			     NULL));
+	ASSERT_ERRNO(EINVAL,
+		     iofd_check_map(self->fd, self->hwpt, MOCK_APERTURE_START,
+				    self->buf, P(4)));
 }
 
 TEST_F(dev, two_devices_share_the_auto_hwpt)
 {
 	__u32 stdev2, hwpt2;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas, &stdev2,
-					    &hwpt2, NULL)));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, &stdev2, &hwpt2, NULL));
 	ASSERT_EQ(self->hwpt, hwpt2);
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(4), 1)));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(4), 1));
 
 	/* The HWPT lives as long as one device uses it. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, self->stdev)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, hwpt2,
-					     MOCK_APERTURE_START, self->buf,
-					     P(4))));
-	ASSERT_EQ(EBUSY, ERRNO_OF(iofd_destroy(self->fd, hwpt2)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, stdev2)));
+	ASSERT_OK(iofd_destroy(self->fd, self->stdev));
+	ASSERT_OK(iofd_check_map(self->fd, hwpt2, MOCK_APERTURE_START,
+				 self->buf, P(4)));
+	ASSERT_ERRNO(EBUSY, iofd_destroy(self->fd, hwpt2));
+	ASSERT_OK(iofd_destroy(self->fd, stdev2));
 	/* An automatic HWPT dies with its last device. */
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_destroy(self->fd, hwpt2)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(4), 0)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, self->ioas)));
+	ASSERT_ERRNO(ENOENT, iofd_destroy(self->fd, hwpt2));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(4), 0));
+	ASSERT_OK(iofd_destroy(self->fd, self->ioas));
 }
 
 TEST_F(dev, attach_to_hwpt_directly)
 {
 	__u32 stdev2, hwpt2;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->hwpt, &stdev2,
-					    &hwpt2, NULL)));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->hwpt, &stdev2, &hwpt2, NULL));
 	ASSERT_EQ(self->hwpt, hwpt2);
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, stdev2)));
+	ASSERT_OK(iofd_destroy(self->fd, stdev2));
 }
 
 TEST_F(dev, attach_to_bad_ids)
 {
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_mock_dev(self->fd, 0, NULL, NULL,
-						 NULL)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_mock_dev(self->fd, 0x12345, NULL,
-						 NULL, NULL)));
+	ASSERT_ERRNO(ENOENT, iofd_mock_dev(self->fd, 0, NULL, NULL, NULL));
+	ASSERT_ERRNO(ENOENT,
+		     iofd_mock_dev(self->fd, 0x12345, NULL, NULL, NULL));
 	/* A device is not something a device can be attached to. */
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_mock_dev(self->fd, self->idev, NULL,
-						 NULL, NULL)));
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_mock_dev_flags(self->fd, self->ioas,
-						       1U << 30, NULL, NULL,
-						       NULL)));
+	ASSERT_ERRNO(EINVAL,
+		     iofd_mock_dev(self->fd, self->idev, NULL, NULL, NULL));
+	ASSERT_ERRNO(EINVAL, iofd_mock_dev_flags(self->fd, self->ioas, 1U << 30,
+						 NULL, NULL, NULL));
 }
 
 TEST_F(dev, hwpt_alloc_on_ioas)
 {
 	__u32 hwpt, parent, auto2;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_hwpt_alloc(self->fd, self->idev, self->ioas,
-					      0, &hwpt)));
+	ASSERT_OK(iofd_hwpt_alloc(self->fd, self->idev, self->ioas, 0, &hwpt));
 	ASSERT_NE(0, hwpt);
 	ASSERT_NE(self->hwpt, hwpt);
 	/* Filled from the IOAS right away, and kept in sync. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, hwpt,
-					     MOCK_APERTURE_START, self->buf,
-					     P(4))));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-					     self->buf + P(8), P(2),
-					     MOCK_APERTURE_START + P(8))));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, hwpt,
-					     MOCK_APERTURE_START + P(8),
-					     self->buf + P(8), P(2))));
+	ASSERT_OK(iofd_check_map(self->fd, hwpt, MOCK_APERTURE_START, self->buf,
+				 P(4)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf + P(8), P(2),
+				 MOCK_APERTURE_START + P(8)));
+	ASSERT_OK(iofd_check_map(self->fd, hwpt, MOCK_APERTURE_START + P(8),
+				 self->buf + P(8), P(2)));
 	/* A nesting parent is an ordinary paging HWPT too. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_hwpt_alloc(self->fd, self->idev, self->ioas,
-					      IOMMU_HWPT_ALLOC_NEST_PARENT,
-					      &parent)));
+	ASSERT_OK(iofd_hwpt_alloc(self->fd, self->idev, self->ioas,
+				  IOMMU_HWPT_ALLOC_NEST_PARENT, &parent));
 
 	/* Move the device over: the old automatic HWPT is freed. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_replace(self->fd, self->stdev, hwpt,
-						NULL)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_destroy(self->fd, self->hwpt)));
-	ASSERT_EQ(EBUSY, ERRNO_OF(iofd_destroy(self->fd, hwpt)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_replace(self->fd, self->stdev, parent,
-						NULL)));
-	ASSERT_EQ(EBUSY, ERRNO_OF(iofd_destroy(self->fd, parent)));
+	ASSERT_OK(iofd_mock_replace(self->fd, self->stdev, hwpt, NULL));
+	ASSERT_ERRNO(ENOENT, iofd_destroy(self->fd, self->hwpt));
+	ASSERT_ERRNO(EBUSY, iofd_destroy(self->fd, hwpt));
+	ASSERT_OK(iofd_mock_replace(self->fd, self->stdev, parent, NULL));
+	ASSERT_ERRNO(EBUSY, iofd_destroy(self->fd, parent));
 
 	/* Even unattached, a HWPT holds its IOAS. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_replace(self->fd, self->stdev,
-						self->ioas, &auto2)));
-	ASSERT_EQ(EBUSY, ERRNO_OF(iofd_destroy(self->fd, self->ioas)));
+	ASSERT_OK(iofd_mock_replace(self->fd, self->stdev, self->ioas, &auto2));
+	ASSERT_ERRNO(EBUSY, iofd_destroy(self->fd, self->ioas));
 	/* Back on the IOAS the device gets a fresh automatic HWPT. */
 	ASSERT_NE(hwpt, auto2);
 	ASSERT_NE(parent, auto2);
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, hwpt)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, parent)));
+	ASSERT_OK(iofd_destroy(self->fd, hwpt));
+	ASSERT_OK(iofd_destroy(self->fd, parent));
 	/* A device may also start out on a user-allocated HWPT. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_hwpt_alloc(self->fd, self->idev, self->ioas,
-					      0, &hwpt)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, hwpt, NULL, &parent,
-					    NULL)));
+	ASSERT_OK(iofd_hwpt_alloc(self->fd, self->idev, self->ioas, 0, &hwpt));
+	ASSERT_OK(iofd_mock_dev(self->fd, hwpt, NULL, &parent, NULL));
 	ASSERT_EQ(hwpt, parent);
 }
 
@@ -181,34 +165,32 @@ TEST_F(dev, hwpt_alloc_errors)
 	};
 	__u32 hwpt;
 
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(iofd_hwpt_alloc(
-				      self->fd, self->idev, self->ioas,
-				      ~IOMMU_HWPT_ALLOC_NEST_PARENT, &hwpt)));
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(iofd_hwpt_alloc(
-				      self->fd, self->idev, self->ioas,
-				      1U << 31, &hwpt)));
+	ASSERT_ERRNO(EOPNOTSUPP,
+		     iofd_hwpt_alloc(self->fd, self->idev, self->ioas,
+				     ~IOMMU_HWPT_ALLOC_NEST_PARENT, &hwpt));
+	ASSERT_ERRNO(EOPNOTSUPP, iofd_hwpt_alloc(self->fd, self->idev,
+						 self->ioas, 1U << 31, &hwpt));
 	/* A missing device is ENOENT, a missing/bad pt_id EINVAL. */
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_hwpt_alloc(self->fd, 0, self->ioas, 0,
-						   &hwpt)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_hwpt_alloc(self->fd, self->ioas,
-						   self->ioas, 0, &hwpt)));
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_hwpt_alloc(self->fd, self->idev, 0, 0,
-						   &hwpt)));
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_hwpt_alloc(self->fd, self->idev,
-						   self->idev, 0, &hwpt)));
+	ASSERT_ERRNO(ENOENT,
+		     iofd_hwpt_alloc(self->fd, 0, self->ioas, 0, &hwpt));
+	ASSERT_ERRNO(ENOENT, iofd_hwpt_alloc(self->fd, self->ioas, self->ioas,
+					     0, &hwpt));
+	ASSERT_ERRNO(EINVAL,
+		     iofd_hwpt_alloc(self->fd, self->idev, 0, 0, &hwpt));
+	ASSERT_ERRNO(EINVAL, iofd_hwpt_alloc(self->fd, self->idev, self->idev,
+					     0, &hwpt));
 
 	ASSERT_EQ(0, ioctl(self->fd, IOMMU_HWPT_ALLOC, &cmd));
 	cmd.__reserved = 1;
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_HWPT_ALLOC,
-					     &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_HWPT_ALLOC, &cmd));
 	/* A paging HWPT takes no driver data: type NONE and no length. */
 	cmd.__reserved = 0;
 	cmd.data_len = 8;
-	ASSERT_EQ(EINVAL, ERRNO_OF(ioctl(self->fd, IOMMU_HWPT_ALLOC, &cmd)));
+	ASSERT_ERRNO(EINVAL, ioctl(self->fd, IOMMU_HWPT_ALLOC, &cmd));
 	/* The older 24-byte struct (before driver data) still works. */
 	cmd.data_len = 0;
 	cmd.size = 24;
-	ASSERT_EQ(0, ERRNO_OF(ioctl(self->fd, IOMMU_HWPT_ALLOC, &cmd)));
+	ASSERT_OK(ioctl(self->fd, IOMMU_HWPT_ALLOC, &cmd));
 	ASSERT_NE(0, cmd.out_hwpt_id);
 }
 
@@ -216,51 +198,42 @@ TEST_F(dev, replace_between_ioases)
 {
 	__u32 ioas2, new_hwpt = 0, stdev2, hwpt2;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &ioas2)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, ioas2, self->buf + P(8),
-					     P(4), MOCK_APERTURE_START)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_replace(self->fd, self->stdev, ioas2,
-						&new_hwpt)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &ioas2));
+	ASSERT_OK(iofd_map_fixed(self->fd, ioas2, self->buf + P(8), P(4),
+				 MOCK_APERTURE_START));
+	ASSERT_OK(iofd_mock_replace(self->fd, self->stdev, ioas2, &new_hwpt));
 	ASSERT_NE(0, new_hwpt);
 	ASSERT_NE(self->hwpt, new_hwpt);
 	/* The device now translates through the second IOAS only. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, new_hwpt,
-					     MOCK_APERTURE_START,
-					     self->buf + P(8), P(4))));
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_check_map(self->fd, new_hwpt,
-						  MOCK_APERTURE_START,
-						  self->buf, P(4))));
+	ASSERT_OK(iofd_check_map(self->fd, new_hwpt, MOCK_APERTURE_START,
+				 self->buf + P(8), P(4)));
+	ASSERT_ERRNO(EINVAL,
+		     iofd_check_map(self->fd, new_hwpt, MOCK_APERTURE_START,
+				    self->buf, P(4)));
 	/* Its previous automatic HWPT went away; the old IOAS is free. */
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_destroy(self->fd, self->hwpt)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(4), 0)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf + P(8),
-					      P(4), 1)));
+	ASSERT_ERRNO(ENOENT, iofd_destroy(self->fd, self->hwpt));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(4), 0));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf + P(8), P(4), 1));
 
 	/* Replacing onto the HWPT it is on is a no-op. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_replace(self->fd, self->stdev,
-						new_hwpt, NULL)));
+	ASSERT_OK(iofd_mock_replace(self->fd, self->stdev, new_hwpt, NULL));
 	/* Bad targets leave the device where it was. */
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_mock_replace(self->fd, self->stdev,
-						     0x4242, NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, new_hwpt,
-					     MOCK_APERTURE_START,
-					     self->buf + P(8), P(4))));
+	ASSERT_ERRNO(ENOENT,
+		     iofd_mock_replace(self->fd, self->stdev, 0x4242, NULL));
+	ASSERT_OK(iofd_check_map(self->fd, new_hwpt, MOCK_APERTURE_START,
+				 self->buf + P(8), P(4)));
 	/* Only a test device can be replaced. */
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_mock_replace(self->fd, self->ioas,
-						     ioas2, NULL)));
+	ASSERT_ERRNO(ENOENT,
+		     iofd_mock_replace(self->fd, self->ioas, ioas2, NULL));
 
 	/* A second device joins it, then both move back. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, ioas2, &stdev2, &hwpt2,
-					    NULL)));
+	ASSERT_OK(iofd_mock_dev(self->fd, ioas2, &stdev2, &hwpt2, NULL));
 	ASSERT_EQ(new_hwpt, hwpt2);
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_replace(self->fd, self->stdev,
-						self->ioas, NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_replace(self->fd, stdev2, self->ioas,
-						NULL)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_destroy(self->fd, new_hwpt)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, ioas2)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf + P(8),
-					      P(4), 0)));
+	ASSERT_OK(iofd_mock_replace(self->fd, self->stdev, self->ioas, NULL));
+	ASSERT_OK(iofd_mock_replace(self->fd, stdev2, self->ioas, NULL));
+	ASSERT_ERRNO(ENOENT, iofd_destroy(self->fd, new_hwpt));
+	ASSERT_OK(iofd_destroy(self->fd, ioas2));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf + P(8), P(4), 0));
 }
 
 /* GET_HW_INFO through the raw struct, so every field can be checked. */
@@ -284,8 +257,8 @@ TEST_F(dev, hw_info_exact_buffer)
 	struct iommu_hw_info cmd;
 
 	memset(&info, 0xa5, sizeof(info));
-	ASSERT_EQ(0, ERRNO_OF(hw_info(self->fd, self->idev, 0, 0, &info,
-				      sizeof(info), &cmd)));
+	ASSERT_OK(hw_info(self->fd, self->idev, 0, 0, &info, sizeof(info),
+			  &cmd));
 	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
 	ASSERT_EQ(sizeof(info), cmd.data_len);
 	ASSERT_EQ(0, info.flags);
@@ -299,8 +272,7 @@ TEST_F(dev, hw_info_probe_with_no_buffer)
 	struct iommu_hw_info cmd;
 
 	/* Length 0: nothing is written, the real length comes back. */
-	ASSERT_EQ(0, ERRNO_OF(hw_info(self->fd, self->idev, 0, 0, NULL, 0,
-				      &cmd)));
+	ASSERT_OK(hw_info(self->fd, self->idev, 0, 0, NULL, 0, &cmd));
 	ASSERT_EQ(sizeof(struct iommu_test_hw_info), cmd.data_len);
 	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
 }
@@ -315,15 +287,13 @@ TEST_F(dev, hw_info_larger_buffer_tail_zeroed)
 	unsigned int i;
 
 	memset(&big, 0xa5, sizeof(big));
-	ASSERT_EQ(0, ERRNO_OF(hw_info(self->fd, self->idev, 0, 0, &big,
-				      sizeof(big), &cmd)));
+	ASSERT_OK(hw_info(self->fd, self->idev, 0, 0, &big, sizeof(big), &cmd));
 	ASSERT_EQ(sizeof(big.info), cmd.data_len);
 	ASSERT_EQ(IOMMU_HW_INFO_SELFTEST_REGVAL, big.info.test_reg);
 	ASSERT_EQ(0, big.info.flags);
 	/* What the kernel does not fill it must clear. */
-	for (i = 0; i != sizeof(big.tail); i++) {
+	for (i = 0; i != sizeof(big.tail); i++)
 		ASSERT_EQ(0, big.tail[i]);
-	}
 }
 
 TEST_F(dev, hw_info_smaller_buffer)
@@ -334,8 +304,8 @@ TEST_F(dev, hw_info_smaller_buffer)
 
 	/* Only the first field fits; the rest must stay untouched. */
 	memset(raw, 0xa5, sizeof(raw));
-	ASSERT_EQ(0, ERRNO_OF(hw_info(self->fd, self->idev, 0, 0, raw,
-				      sizeof(__u32), &cmd)));
+	ASSERT_OK(hw_info(self->fd, self->idev, 0, 0, raw, sizeof(__u32),
+			  &cmd));
 	ASSERT_EQ(sizeof(struct iommu_test_hw_info), cmd.data_len);
 	memcpy(&flags, raw, sizeof(flags));
 	ASSERT_EQ(0, flags);
@@ -349,31 +319,28 @@ TEST_F(dev, hw_info_input_type)
 	struct iommu_hw_info cmd;
 
 	/* Asking for the type the driver has works ... */
-	ASSERT_EQ(0, ERRNO_OF(hw_info(self->fd, self->idev,
-				      IOMMU_HW_INFO_FLAG_INPUT_TYPE,
-				      IOMMU_HW_INFO_TYPE_SELFTEST, &info,
-				      sizeof(info), &cmd)));
+	ASSERT_OK(hw_info(self->fd, self->idev, IOMMU_HW_INFO_FLAG_INPUT_TYPE,
+			  IOMMU_HW_INFO_TYPE_SELFTEST, &info, sizeof(info),
+			  &cmd));
 	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
 	ASSERT_EQ(IOMMU_HW_INFO_SELFTEST_REGVAL, info.test_reg);
 	/* ... DEFAULT asked for explicitly is the same as no flag ... */
-	ASSERT_EQ(0, ERRNO_OF(hw_info(self->fd, self->idev,
-				      IOMMU_HW_INFO_FLAG_INPUT_TYPE,
-				      IOMMU_HW_INFO_TYPE_DEFAULT, &info,
-				      sizeof(info), &cmd)));
+	ASSERT_OK(hw_info(self->fd, self->idev, IOMMU_HW_INFO_FLAG_INPUT_TYPE,
+			  IOMMU_HW_INFO_TYPE_DEFAULT, &info, sizeof(info),
+			  &cmd));
 	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
 	/* ... any other type is not supported. */
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(hw_info(self->fd, self->idev,
-					       IOMMU_HW_INFO_FLAG_INPUT_TYPE,
-					       IOMMU_HW_INFO_TYPE_SELFTEST + 1,
-					       &info, sizeof(info), &cmd)));
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(hw_info(self->fd, self->idev,
-					       IOMMU_HW_INFO_FLAG_INPUT_TYPE,
-					       IOMMU_HW_INFO_TYPE_INTEL_VTD,
-					       &info, sizeof(info), &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, hw_info(self->fd, self->idev,
+					 IOMMU_HW_INFO_FLAG_INPUT_TYPE,
+					 IOMMU_HW_INFO_TYPE_SELFTEST + 1, &info,
+					 sizeof(info), &cmd));
+	ASSERT_ERRNO(EOPNOTSUPP, hw_info(self->fd, self->idev,
+					 IOMMU_HW_INFO_FLAG_INPUT_TYPE,
+					 IOMMU_HW_INFO_TYPE_INTEL_VTD, &info,
+					 sizeof(info), &cmd));
 	/* Without the flag the input type is ignored. */
-	ASSERT_EQ(0, ERRNO_OF(hw_info(self->fd, self->idev, 0,
-				      IOMMU_HW_INFO_TYPE_INTEL_VTD, &info,
-				      sizeof(info), &cmd)));
+	ASSERT_OK(hw_info(self->fd, self->idev, 0, IOMMU_HW_INFO_TYPE_INTEL_VTD,
+			  &info, sizeof(info), &cmd));
 	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
 }
 
@@ -382,12 +349,10 @@ TEST_F(dev, hw_info_errors)
 	struct iommu_test_hw_info info;
 	struct iommu_hw_info cmd;
 
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(hw_info(self->fd, self->idev, 1U << 1,
-					       0, &info, sizeof(info),
-					       &cmd)));
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(hw_info(self->fd, self->idev,
-					       1U << 31, 0, &info,
-					       sizeof(info), &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, hw_info(self->fd, self->idev, 1U << 1, 0,
+					 &info, sizeof(info), &cmd));
+	ASSERT_ERRNO(EOPNOTSUPP, hw_info(self->fd, self->idev, 1U << 31, 0,
+					 &info, sizeof(info), &cmd));
 	cmd = (struct iommu_hw_info){
 		.size = sizeof(cmd),
 		.dev_id = self->idev,
@@ -395,18 +360,17 @@ TEST_F(dev, hw_info_errors)
 		.data_uptr = (uintptr_t)&info,
 	};
 	cmd.__reserved[1] = 1;
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_GET_HW_INFO,
-					     &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
 	/* Not a device: missing, an IOAS, a HWPT. */
-	ASSERT_EQ(ENOENT, ERRNO_OF(hw_info(self->fd, 0, 0, 0, &info,
-					   sizeof(info), &cmd)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(hw_info(self->fd, self->ioas, 0, 0, &info,
-					   sizeof(info), &cmd)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(hw_info(self->fd, self->hwpt, 0, 0, &info,
-					   sizeof(info), &cmd)));
+	ASSERT_ERRNO(ENOENT,
+		     hw_info(self->fd, 0, 0, 0, &info, sizeof(info), &cmd));
+	ASSERT_ERRNO(ENOENT, hw_info(self->fd, self->ioas, 0, 0, &info,
+				     sizeof(info), &cmd));
+	ASSERT_ERRNO(ENOENT, hw_info(self->fd, self->hwpt, 0, 0, &info,
+				     sizeof(info), &cmd));
 	/* A buffer the kernel cannot write. */
-	ASSERT_EQ(EFAULT, ERRNO_OF(hw_info(self->fd, self->idev, 0, 0,
-					   (void *)8, sizeof(info), &cmd)));
+	ASSERT_ERRNO(EFAULT, hw_info(self->fd, self->idev, 0, 0, (void *)8,
+				     sizeof(info), &cmd));
 }
 
 TEST_F(dev, hw_info_pasid_capable_device)
@@ -414,10 +378,10 @@ TEST_F(dev, hw_info_pasid_capable_device)
 	struct iommu_hw_info cmd;
 	__u32 idev;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev_flags(self->fd, self->ioas,
-						  MOCK_FLAGS_DEVICE_PASID,
-						  NULL, NULL, &idev)));
-	ASSERT_EQ(0, ERRNO_OF(hw_info(self->fd, idev, 0, 0, NULL, 0, &cmd)));
+	ASSERT_OK(iofd_mock_dev_flags(self->fd, self->ioas,
+				      MOCK_FLAGS_DEVICE_PASID, NULL, NULL,
+				      &idev));
+	ASSERT_OK(hw_info(self->fd, idev, 0, 0, NULL, 0, &cmd));
 	ASSERT_EQ(MOCK_PASID_WIDTH, cmd.out_max_pasid_log2);
 	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
 }
@@ -435,7 +399,7 @@ TEST_F(dev, hw_info_old_struct_size)
 		.data_uptr = (uintptr_t)&info,
 		.out_capabilities = 0x1234,
 	};
-	ASSERT_EQ(0, ERRNO_OF(ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd)));
+	ASSERT_OK(ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
 	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
 	/* Nothing is written past the size the caller gave. */
 	ASSERT_EQ(0x1234, cmd.out_capabilities);
@@ -443,16 +407,14 @@ TEST_F(dev, hw_info_old_struct_size)
 
 TEST_F(dev, unplug_with_mappings_unpins)
 {
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(4), 1)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, self->stdev)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(4), 0)));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(4), 1));
+	ASSERT_OK(iofd_destroy(self->fd, self->stdev));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(4), 0));
 	/* The IOAS keeps its mapping; a new device picks it up again. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas, NULL,
-					    &self->hwpt, NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, self->hwpt,
-					     MOCK_APERTURE_START, self->buf,
-					     P(4))));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(4), 1)));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, NULL, &self->hwpt, NULL));
+	ASSERT_OK(iofd_check_map(self->fd, self->hwpt, MOCK_APERTURE_START,
+				 self->buf, P(4)));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(4), 1));
 }
 
 TEST_HARNESS_MAIN

@@ -9,18 +9,20 @@
 
 #define NPAGES 64
 
-FIXTURE(ioas) {
+FIXTURE(ioas)
+{
 	int fd;
 	__u32 ioas;
 	__u32 stdev[2];
 	__u32 hwpt[2];
-	__u64 base;		/* an IOVA usable in every variant */
-	__u64 align;		/* the IOAS alignment the variant implies */
+	__u64 base; /* an IOVA usable in every variant */
+	__u64 align; /* the IOAS alignment the variant implies */
 	size_t len;
 	char *buf;
 };
 
-FIXTURE_VARIANT(ioas) {
+FIXTURE_VARIANT(ioas)
+{
 	unsigned int devices;
 };
 
@@ -42,11 +44,10 @@ FIXTURE_SETUP(ioas)
 
 	self->fd = iofd_open();
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &self->ioas)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &self->ioas));
 	for (i = 0; i != variant->devices; i++) {
-		ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas,
-						    &self->stdev[i],
-						    &self->hwpt[i], NULL)));
+		ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, &self->stdev[i],
+					&self->hwpt[i], NULL));
 	}
 	self->base = MOCK_APERTURE_START;
 	self->align = variant->devices ? IOFD_MOCK_IO_PAGE : 1;
@@ -59,21 +60,20 @@ FIXTURE_TEARDOWN(ioas)
 {
 	/* Whatever a test left behind, closing must unpin all of it. */
 	if (self->fd >= 0) {
-		EXPECT_EQ(0, ERRNO_OF(iofd_close_and_check_unpinned(
-				     self->fd, self->buf, self->len)));
+		EXPECT_OK(iofd_close_and_check_unpinned(self->fd, self->buf,
+							self->len));
 	}
 	munmap(self->buf, self->len);
 }
 
 /* Every domain of the fixture translates @iova..+len to @va. */
-#define ASSERT_MAPPED(va, iova, len)                                          \
-	do {                                                                 \
-		unsigned int __d;                                            \
-		for (__d = 0; __d != variant->devices; __d++) {              \
-			ASSERT_EQ(0, ERRNO_OF(iofd_check_map(                \
-					     self->fd, self->hwpt[__d], iova, \
-					     va, len)));                     \
-		}                                                            \
+#define ASSERT_MAPPED(va, iova, len)                                        \
+	do {                                                                \
+		unsigned int __d;                                           \
+		for (__d = 0; __d != variant->devices; __d++) {             \
+			ASSERT_OK(iofd_check_map(self->fd, self->hwpt[__d], \
+						 iova, va, len));           \
+		}                                                           \
 	} while (0)
 
 #define P(n) ((__u64)(n) * iofd_psize)
@@ -82,13 +82,11 @@ TEST_F(ioas, alloc_flags_must_be_zero)
 {
 	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd), .flags = 1 };
 
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_IOAS_ALLOC,
-					     &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_IOAS_ALLOC, &cmd));
 	cmd.flags = 0x80000000;
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_IOAS_ALLOC,
-					     &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_IOAS_ALLOC, &cmd));
 	cmd.flags = 0;
-	ASSERT_EQ(0, ERRNO_OF(ioctl(self->fd, IOMMU_IOAS_ALLOC, &cmd)));
+	ASSERT_OK(ioctl(self->fd, IOMMU_IOAS_ALLOC, &cmd));
 	ASSERT_NE(self->ioas, cmd.out_ioas_id);
 }
 
@@ -96,15 +94,15 @@ TEST_F(ioas, map_fixed_then_unmap)
 {
 	__u64 unmapped = 0;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(4), self->base)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(4),
+				 self->base));
 	ASSERT_MAPPED(self->buf, self->base, P(4));
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, self->base,
-					 P(4), &unmapped)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, self->base, P(4),
+			     &unmapped));
 	ASSERT_EQ(P(4), unmapped);
 	/* Gone: a second unmap finds nothing. */
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-					      self->base, P(4), NULL)));
+	ASSERT_ERRNO(ENOENT,
+		     iofd_unmap(self->fd, self->ioas, self->base, P(4), NULL));
 }
 
 TEST_F(ioas, map_many_areas)
@@ -112,17 +110,14 @@ TEST_F(ioas, map_many_areas)
 	unsigned int i;
 
 	for (i = 0; i != 16; i++) {
-		ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						     self->buf + P(i), P(1),
-						     self->base + P(2 * i))));
+		ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf + P(i),
+					 P(1), self->base + P(2 * i)));
 	}
-	for (i = 0; i != 16; i++) {
+	for (i = 0; i != 16; i++)
 		ASSERT_MAPPED(self->buf + P(i), self->base + P(2 * i), P(1));
-	}
 	for (i = 0; i != 16; i++) {
-		ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-						 self->base + P(2 * i), P(1),
-						 NULL)));
+		ASSERT_OK(iofd_unmap(self->fd, self->ioas,
+				     self->base + P(2 * i), P(1), NULL));
 	}
 }
 
@@ -130,10 +125,8 @@ TEST_F(ioas, map_auto_iova)
 {
 	__u64 a, b;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_auto(self->fd, self->ioas, self->buf,
-					    P(4), &a)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_auto(self->fd, self->ioas, self->buf,
-					    P(4), &b)));
+	ASSERT_OK(iofd_map_auto(self->fd, self->ioas, self->buf, P(4), &a));
+	ASSERT_OK(iofd_map_auto(self->fd, self->ioas, self->buf, P(4), &b));
 	/* Never IOVA 0, never overlapping, inside the aperture if any. */
 	ASSERT_NE(0, a);
 	ASSERT_NE(0, b);
@@ -146,10 +139,8 @@ TEST_F(ioas, map_auto_iova)
 	}
 	ASSERT_MAPPED(self->buf, a, P(4));
 	ASSERT_MAPPED(self->buf, b, P(4));
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, a, P(4),
-					 NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, b, P(4),
-					 NULL)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, a, P(4), NULL));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, b, P(4), NULL));
 }
 
 TEST_F(ioas, map_auto_iova_alignment)
@@ -164,14 +155,13 @@ TEST_F(ioas, map_auto_iova_alignment)
 	for (i = 0; i != 10; i++) {
 		__u64 len = P(i + 1);
 
-		ASSERT_EQ(0, ERRNO_OF(iofd_map_auto(self->fd, self->ioas,
-						    self->buf, len,
-						    &iova[i])));
+		ASSERT_OK(iofd_map_auto(self->fd, self->ioas, self->buf, len,
+					&iova[i]));
 		ASSERT_EQ(0, iova[i] % (len & -len));
 	}
 	for (i = 0; i != 10; i++) {
-		ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, iova[i],
-						 P(i + 1), NULL)));
+		ASSERT_OK(iofd_unmap(self->fd, self->ioas, iova[i], P(i + 1),
+				     NULL));
 	}
 }
 
@@ -181,46 +171,38 @@ TEST_F(ioas, map_permissions)
 	char *ro;
 
 	/* No access at all is meaningless. */
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_map(self->fd, self->ioas, self->buf,
-					    P(1), &iova,
-					    IOMMU_IOAS_MAP_FIXED_IOVA)));
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_map(self->fd, self->ioas, self->buf,
-					    P(1), &iova, 0)));
+	ASSERT_ERRNO(EINVAL, iofd_map(self->fd, self->ioas, self->buf, P(1),
+				      &iova, IOMMU_IOAS_MAP_FIXED_IOVA));
+	ASSERT_ERRNO(EINVAL,
+		     iofd_map(self->fd, self->ioas, self->buf, P(1), &iova, 0));
 	/* Read-only and write-only are both fine. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_map(self->fd, self->ioas, self->buf, P(1),
-				       &iova,
-				       IOMMU_IOAS_MAP_FIXED_IOVA |
-				       IOMMU_IOAS_MAP_READABLE)));
+	ASSERT_OK(iofd_map(self->fd, self->ioas, self->buf, P(1), &iova,
+			   IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE));
 	iova = self->base + P(1);
-	ASSERT_EQ(0, ERRNO_OF(iofd_map(self->fd, self->ioas, self->buf, P(1),
-				       &iova,
-				       IOMMU_IOAS_MAP_FIXED_IOVA |
-				       IOMMU_IOAS_MAP_WRITEABLE)));
+	ASSERT_OK(iofd_map(self->fd, self->ioas, self->buf, P(1), &iova,
+			   IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE));
 	ASSERT_MAPPED(self->buf, self->base, P(2));
 
 	/* Memory the process may only read. */
 	ro = mmap(NULL, P(1), PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, ro);
 	iova = self->base + P(8);
-	ASSERT_EQ(0, ERRNO_OF(iofd_map(self->fd, self->ioas, ro, P(1), &iova,
-				       IOMMU_IOAS_MAP_FIXED_IOVA |
-				       IOMMU_IOAS_MAP_READABLE)));
+	ASSERT_OK(iofd_map(self->fd, self->ioas, ro, P(1), &iova,
+			   IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE));
 	ASSERT_MAPPED(ro, iova, P(1));
 	iova = self->base + P(9);
 	if (variant->devices) {
 		/* Pinning for write fails at once when a domain needs it. */
-		ASSERT_EQ(EFAULT, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-							  ro, P(1), iova)));
+		ASSERT_ERRNO(EFAULT, iofd_map_fixed(self->fd, self->ioas, ro,
+						    P(1), iova));
 	} else {
 		/* Nothing is pinned yet, so nothing can fail yet. */
-		ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						     ro, P(1), iova)));
+		ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, ro, P(1), iova));
 		/* ... but a device arriving later cannot get the pages. */
-		ASSERT_EQ(EFAULT, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas,
-							 NULL, NULL, NULL)));
+		ASSERT_ERRNO(EFAULT, iofd_mock_dev(self->fd, self->ioas, NULL,
+						   NULL, NULL));
 	}
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX,
-					 NULL)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
 	munmap(ro, P(1));
 }
 
@@ -236,45 +218,40 @@ TEST_F(ioas, map_bad_flags_and_reserved)
 	};
 
 	cmd.flags |= 1 << 3;
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_IOAS_MAP, &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
 	cmd.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOFD_RW | 0x80000000;
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_IOAS_MAP, &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
 	cmd.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOFD_RW;
 	cmd.__reserved = 1;
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_IOAS_MAP, &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
 	cmd.__reserved = 0;
-	ASSERT_EQ(0, ERRNO_OF(ioctl(self->fd, IOMMU_IOAS_MAP, &cmd)));
+	ASSERT_OK(ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
 	cmd.ioas_id = 0;
 	cmd.iova = self->base + P(4);
-	ASSERT_EQ(ENOENT, ERRNO_OF(ioctl(self->fd, IOMMU_IOAS_MAP, &cmd)));
+	ASSERT_ERRNO(ENOENT, ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
 }
 
 TEST_F(ioas, map_overlap_is_eexist)
 {
 	__u64 at = self->base + P(16);
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(2), at)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(2), at));
 	/* Same range, inside it, straddling either end, covering it. */
-	ASSERT_EQ(EEXIST, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						  self->buf, P(2), at)));
-	ASSERT_EQ(EEXIST, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						  self->buf, P(1),
-						  at + P(1))));
-	ASSERT_EQ(EEXIST, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						  self->buf, P(2),
-						  at - P(1))));
-	ASSERT_EQ(EEXIST, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						  self->buf, P(2),
-						  at + P(1))));
-	ASSERT_EQ(EEXIST, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						  self->buf, P(4),
-						  at - P(1))));
+	ASSERT_ERRNO(EEXIST,
+		     iofd_map_fixed(self->fd, self->ioas, self->buf, P(2), at));
+	ASSERT_ERRNO(EEXIST, iofd_map_fixed(self->fd, self->ioas, self->buf,
+					    P(1), at + P(1)));
+	ASSERT_ERRNO(EEXIST, iofd_map_fixed(self->fd, self->ioas, self->buf,
+					    P(2), at - P(1)));
+	ASSERT_ERRNO(EEXIST, iofd_map_fixed(self->fd, self->ioas, self->buf,
+					    P(2), at + P(1)));
+	ASSERT_ERRNO(EEXIST, iofd_map_fixed(self->fd, self->ioas, self->buf,
+					    P(4), at - P(1)));
 	/* Touching but not overlapping is fine on both sides. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(1), at - P(1))));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(1), at + P(2))));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(1),
+				 at - P(1)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(1),
+				 at + P(2)));
 	ASSERT_MAPPED(self->buf, at - P(1), P(1));
 	ASSERT_MAPPED(self->buf, at, P(2));
 	ASSERT_MAPPED(self->buf, at + P(2), P(1));
@@ -284,10 +261,10 @@ TEST_F(ioas, map_zero_length)
 {
 	__u64 iova;
 
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						  self->buf, 0, self->base)));
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_map_auto(self->fd, self->ioas,
-						 self->buf, 0, &iova)));
+	ASSERT_ERRNO(EINVAL, iofd_map_fixed(self->fd, self->ioas, self->buf, 0,
+					    self->base));
+	ASSERT_ERRNO(EINVAL,
+		     iofd_map_auto(self->fd, self->ioas, self->buf, 0, &iova));
 }
 
 TEST_F(ioas, map_alignment)
@@ -296,40 +273,35 @@ TEST_F(ioas, map_alignment)
 
 	if (variant->devices) {
 		/* The mock IOMMU maps IOFD_MOCK_IO_PAGE units only. */
-		ASSERT_EQ(EINVAL, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-							  self->buf, P(1),
-							  self->base + 1)));
-		ASSERT_EQ(EINVAL, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-							  self->buf, 100,
-							  self->base)));
-		ASSERT_EQ(EINVAL, ERRNO_OF(iofd_map_auto(self->fd, self->ioas,
-							 self->buf, 100,
-							 &iova)));
+		ASSERT_ERRNO(EINVAL,
+			     iofd_map_fixed(self->fd, self->ioas, self->buf,
+					    P(1), self->base + 1));
+		ASSERT_ERRNO(EINVAL,
+			     iofd_map_fixed(self->fd, self->ioas, self->buf,
+					    100, self->base));
+		ASSERT_ERRNO(EINVAL, iofd_map_auto(self->fd, self->ioas,
+						   self->buf, 100, &iova));
 		/* The user address must share the IOVA's sub-page offset. */
-		ASSERT_EQ(EINVAL, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-							  self->buf + 8, P(1),
-							  self->base)));
+		ASSERT_ERRNO(EINVAL,
+			     iofd_map_fixed(self->fd, self->ioas, self->buf + 8,
+					    P(1), self->base));
 		/* Half a page is one mock IO page: that works. */
-		ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(
-				     self->fd, self->ioas,
-				     self->buf + IOFD_MOCK_IO_PAGE,
-				     IOFD_MOCK_IO_PAGE,
-				     self->base + IOFD_MOCK_IO_PAGE)));
+		ASSERT_OK(iofd_map_fixed(self->fd, self->ioas,
+					 self->buf + IOFD_MOCK_IO_PAGE,
+					 IOFD_MOCK_IO_PAGE,
+					 self->base + IOFD_MOCK_IO_PAGE));
 		ASSERT_MAPPED(self->buf + IOFD_MOCK_IO_PAGE,
 			      self->base + IOFD_MOCK_IO_PAGE,
 			      IOFD_MOCK_IO_PAGE);
 	} else {
 		/* No domain, no alignment rule: byte granular. */
-		ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						     self->buf + 3, 100,
-						     self->base + 3)));
-		ASSERT_EQ(0, ERRNO_OF(iofd_map_auto(self->fd, self->ioas,
-						    self->buf + 5, 7,
-						    &iova)));
-		ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, iova,
-						 7, NULL)));
-		ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-						 self->base + 3, 100, NULL)));
+		ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf + 3,
+					 100, self->base + 3));
+		ASSERT_OK(iofd_map_auto(self->fd, self->ioas, self->buf + 5, 7,
+					&iova));
+		ASSERT_OK(iofd_unmap(self->fd, self->ioas, iova, 7, NULL));
+		ASSERT_OK(iofd_unmap(self->fd, self->ioas, self->base + 3, 100,
+				     NULL));
 	}
 }
 
@@ -338,43 +310,37 @@ TEST_F(ioas, map_overflow)
 	__u64 top = UINT64_MAX - P(1) + 1;
 
 	/* IOVA + length wraps. */
-	ASSERT_EQ(EOVERFLOW, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						     self->buf, P(2), top)));
+	ASSERT_ERRNO(EOVERFLOW, iofd_map_fixed(self->fd, self->ioas, self->buf,
+					       P(2), top));
 	/* Numbers the IOVA space cannot hold at all. */
-	ASSERT_EQ(EOVERFLOW, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						     self->buf, P(1),
-						     UINT64_MAX)));
-	ASSERT_EQ(EOVERFLOW, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						     self->buf, UINT64_MAX,
-						     self->base)));
+	ASSERT_ERRNO(EOVERFLOW, iofd_map_fixed(self->fd, self->ioas, self->buf,
+					       P(1), UINT64_MAX));
+	ASSERT_ERRNO(EOVERFLOW, iofd_map_fixed(self->fd, self->ioas, self->buf,
+					       UINT64_MAX, self->base));
 	/* The user address range wraps. */
-	ASSERT_EQ(EOVERFLOW, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						     (void *)(uintptr_t)top,
-						     P(2), self->base)));
+	ASSERT_ERRNO(EOVERFLOW,
+		     iofd_map_fixed(self->fd, self->ioas,
+				    (void *)(uintptr_t)top, P(2), self->base));
 }
 
 TEST_F(ioas, map_outside_aperture)
 {
 	if (!variant->devices) {
 		/* Without a domain every IOVA is usable, even 0. */
-		ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						     self->buf, P(1), 0)));
+		ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(1),
+					 0));
 		return;
 	}
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						  self->buf, P(1), 0)));
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						  self->buf, P(2),
-						  MOCK_APERTURE_START -
-						  P(1))));
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						  self->buf, P(2),
-						  (__u64)MOCK_APERTURE_LAST + 1 -
-						  P(1))));
+	ASSERT_ERRNO(EINVAL,
+		     iofd_map_fixed(self->fd, self->ioas, self->buf, P(1), 0));
+	ASSERT_ERRNO(EINVAL, iofd_map_fixed(self->fd, self->ioas, self->buf,
+					    P(2), MOCK_APERTURE_START - P(1)));
+	ASSERT_ERRNO(EINVAL,
+		     iofd_map_fixed(self->fd, self->ioas, self->buf, P(2),
+				    (__u64)MOCK_APERTURE_LAST + 1 - P(1)));
 	/* The very last page of the aperture is fine. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(1),
-					     (__u64)MOCK_APERTURE_LAST + 1 - P(1))));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(1),
+				 (__u64)MOCK_APERTURE_LAST + 1 - P(1)));
 }
 
 TEST_F(ioas, map_unbacked_memory)
@@ -388,24 +354,20 @@ TEST_F(ioas, map_unbacked_memory)
 
 	if (variant->devices) {
 		/* Pinning fails half way through, and on the first page. */
-		ASSERT_EQ(EFAULT, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-							  hole, P(4),
-							  self->base)));
-		ASSERT_EQ(EFAULT, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-							  hole + P(2), P(2),
-							  self->base)));
+		ASSERT_ERRNO(EFAULT, iofd_map_fixed(self->fd, self->ioas, hole,
+						    P(4), self->base));
+		ASSERT_ERRNO(EFAULT,
+			     iofd_map_fixed(self->fd, self->ioas, hole + P(2),
+					    P(2), self->base));
 		/* The failed maps left no area behind. */
-		ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						     hole, P(2),
-						     self->base)));
+		ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, hole, P(2),
+					 self->base));
 	} else {
 		/* Pages are only looked at when something needs them. */
-		ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						     hole, P(4),
-						     self->base)));
+		ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, hole, P(4),
+					 self->base));
 	}
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX,
-					 NULL)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
 	munmap(hole, P(2));
 }
 
@@ -418,17 +380,16 @@ TEST_F(ioas, map_enospc)
 	__u64 iova;
 
 	/* Only four pages may be allocated automatically. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_allow_iovas(self->fd, self->ioas, &r, 1)));
-	ASSERT_EQ(ENOSPC, ERRNO_OF(iofd_map_auto(self->fd, self->ioas,
-						 self->buf, P(8), &iova)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_auto(self->fd, self->ioas, self->buf,
-					    P(4), &iova)));
+	ASSERT_OK(iofd_allow_iovas(self->fd, self->ioas, &r, 1));
+	ASSERT_ERRNO(ENOSPC, iofd_map_auto(self->fd, self->ioas, self->buf,
+					   P(8), &iova));
+	ASSERT_OK(iofd_map_auto(self->fd, self->ioas, self->buf, P(4), &iova));
 	ASSERT_EQ(self->base, iova);
-	ASSERT_EQ(ENOSPC, ERRNO_OF(iofd_map_auto(self->fd, self->ioas,
-						 self->buf, P(1), &iova)));
+	ASSERT_ERRNO(ENOSPC, iofd_map_auto(self->fd, self->ioas, self->buf,
+					   P(1), &iova));
 	/* FIXED_IOVA is not limited by the allowed list. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(1), self->base + P(32))));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(1),
+				 self->base + P(32)));
 }
 
 TEST_F(ioas, unmap_nothing_is_enoent)
@@ -436,26 +397,22 @@ TEST_F(ioas, unmap_nothing_is_enoent)
 	unsigned int i;
 
 	for (i = 0; i != 8; i++) {
-		ASSERT_EQ(ENOENT, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-						      self->base + P(i), P(1),
-						      NULL)));
+		ASSERT_ERRNO(ENOENT, iofd_unmap(self->fd, self->ioas,
+						self->base + P(i), P(1), NULL));
 	}
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_unmap(self->fd, 0, self->base, P(1),
-					      NULL)));
+	ASSERT_ERRNO(ENOENT, iofd_unmap(self->fd, 0, self->base, P(1), NULL));
 }
 
 TEST_F(ioas, unmap_bad_arguments)
 {
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(1), self->base)));
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-					      self->base, 0, NULL)));
-	ASSERT_EQ(EOVERFLOW, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-						 UINT64_MAX - P(1) + 1, P(2),
-						 NULL)));
-	ASSERT_EQ(EOVERFLOW, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-						 self->base, UINT64_MAX,
-						 NULL)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(1),
+				 self->base));
+	ASSERT_ERRNO(EINVAL,
+		     iofd_unmap(self->fd, self->ioas, self->base, 0, NULL));
+	ASSERT_ERRNO(EOVERFLOW, iofd_unmap(self->fd, self->ioas,
+					   UINT64_MAX - P(1) + 1, P(2), NULL));
+	ASSERT_ERRNO(EOVERFLOW, iofd_unmap(self->fd, self->ioas, self->base,
+					   UINT64_MAX, NULL));
 	/* Still mapped after all of that. */
 	ASSERT_MAPPED(self->buf, self->base, P(1));
 }
@@ -464,21 +421,18 @@ TEST_F(ioas, unmap_cannot_split_an_area)
 {
 	__u64 at = self->base + P(16);
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(4), at)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(4), at));
 	/* Any range that cuts the area is refused ... */
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_unmap(self->fd, self->ioas, at, P(1),
-					      NULL)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-					      at + P(1), P(2), NULL)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-					      at + P(3), P(4), NULL)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-					      at - P(1), P(2), NULL)));
+	ASSERT_ERRNO(ENOENT, iofd_unmap(self->fd, self->ioas, at, P(1), NULL));
+	ASSERT_ERRNO(ENOENT,
+		     iofd_unmap(self->fd, self->ioas, at + P(1), P(2), NULL));
+	ASSERT_ERRNO(ENOENT,
+		     iofd_unmap(self->fd, self->ioas, at + P(3), P(4), NULL));
+	ASSERT_ERRNO(ENOENT,
+		     iofd_unmap(self->fd, self->ioas, at - P(1), P(2), NULL));
 	/* ... and leaves it whole. */
 	ASSERT_MAPPED(self->buf, at, P(4));
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, at, P(4),
-					 NULL)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, at, P(4), NULL));
 }
 
 TEST_F(ioas, unmap_superset_takes_whole_areas)
@@ -488,26 +442,22 @@ TEST_F(ioas, unmap_superset_takes_whole_areas)
 
 	/* Four 2-page areas with 2-page holes between them. */
 	for (i = 0; i != 4; i++) {
-		ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						     self->buf + P(2 * i),
-						     P(2),
-						     self->base + P(8) +
-						     P(4 * i))));
+		ASSERT_OK(iofd_map_fixed(self->fd, self->ioas,
+					 self->buf + P(2 * i), P(2),
+					 self->base + P(8) + P(4 * i)));
 	}
 	/* A range from a hole to a hole covering the middle two. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-					 self->base + P(10), P(10),
-					 &unmapped)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, self->base + P(10), P(10),
+			     &unmapped));
 	ASSERT_EQ(P(4), unmapped);
 	ASSERT_MAPPED(self->buf, self->base + P(8), P(2));
 	ASSERT_MAPPED(self->buf + P(6), self->base + P(20), P(2));
 	/* A range with only holes left in it. */
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-					      self->base + P(10), P(10),
-					      NULL)));
+	ASSERT_ERRNO(ENOENT, iofd_unmap(self->fd, self->ioas,
+					self->base + P(10), P(10), NULL));
 	/* Everything from well before to well after. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, self->base,
-					 P(64), &unmapped)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, self->base, P(64),
+			     &unmapped));
 	ASSERT_EQ(P(4), unmapped);
 }
 
@@ -517,20 +467,16 @@ TEST_F(ioas, unmap_all)
 	unsigned int i;
 
 	/* Unmapping everything in an empty IOAS is a success of 0 bytes. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX,
-					 &unmapped)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX, &unmapped));
 	ASSERT_EQ(0, unmapped);
 
 	for (i = 0; i != 5; i++) {
-		ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						     self->buf, P(i + 1),
-						     self->base + P(8 * i))));
+		ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf,
+					 P(i + 1), self->base + P(8 * i)));
 	}
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX,
-					 &unmapped)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX, &unmapped));
 	ASSERT_EQ(P(1 + 2 + 3 + 4 + 5), unmapped);
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX,
-					 &unmapped)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX, &unmapped));
 	ASSERT_EQ(0, unmapped);
 }
 
@@ -540,32 +486,30 @@ TEST_F(ioas, copy_within_and_between)
 	__u64 iova;
 	__u32 fl = IOMMU_IOAS_MAP_FIXED_IOVA | IOFD_RW;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(8), self->base)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(8),
+				 self->base));
 	/* Into the same IOAS. */
 	iova = self->base + P(16);
-	ASSERT_EQ(0, ERRNO_OF(iofd_copy(self->fd, self->ioas, &iova,
-					self->ioas, self->base, P(8), fl)));
+	ASSERT_OK(iofd_copy(self->fd, self->ioas, &iova, self->ioas, self->base,
+			    P(8), fl));
 	ASSERT_MAPPED(self->buf, self->base + P(16), P(8));
 
 	/* Into another IOAS, a slice of the source area. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &dst)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &dst));
 	iova = MOCK_APERTURE_START + P(4);
-	ASSERT_EQ(0, ERRNO_OF(iofd_copy(self->fd, dst, &iova, self->ioas,
-					self->base + P(2), P(3), fl)));
+	ASSERT_OK(iofd_copy(self->fd, dst, &iova, self->ioas, self->base + P(2),
+			    P(3), fl));
 	/* Without FIXED_IOVA the kernel picks and reports the IOVA. */
 	iova = 0;
-	ASSERT_EQ(0, ERRNO_OF(iofd_copy(self->fd, dst, &iova, self->ioas,
-					self->base, P(8), IOFD_RW)));
+	ASSERT_OK(iofd_copy(self->fd, dst, &iova, self->ioas, self->base, P(8),
+			    IOFD_RW));
 	ASSERT_NE(0, iova);
 	ASSERT_TRUE(iova >= MOCK_APERTURE_START + P(7) ||
 		    iova + P(8) <= MOCK_APERTURE_START + P(4));
 
 	/* Copies are independent areas of the destination. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, self->base,
-					 P(8), NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, dst, 0, UINT64_MAX,
-					 &iova)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, self->base, P(8), NULL));
+	ASSERT_OK(iofd_unmap(self->fd, dst, 0, UINT64_MAX, &iova));
 	ASSERT_EQ(P(3 + 8), iova);
 }
 
@@ -575,17 +519,17 @@ TEST_F(ioas, copy_errors)
 	__u32 dst;
 	__u64 iova;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &dst)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(2), self->base)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(2), self->base + P(4))));
-#define COPY_ERR(err, src_iova, len, flags)                                 \
-	do {                                                                \
-		iova = MOCK_APERTURE_START + P(32);                         \
-		ASSERT_EQ(err, ERRNO_OF(iofd_copy(self->fd, dst, &iova,     \
-						  self->ioas, src_iova,     \
-						  len, flags)));            \
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &dst));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(2),
+				 self->base));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(2),
+				 self->base + P(4)));
+#define COPY_ERR(err, src_iova, len, flags)                                    \
+	do {                                                                   \
+		iova = MOCK_APERTURE_START + P(32);                            \
+		ASSERT_EQ(err,                                                 \
+			  ERRNO_OF(iofd_copy(self->fd, dst, &iova, self->ioas, \
+					     src_iova, len, flags)));          \
 	} while (0)
 	/* Nothing mapped there, or a hole inside the range. */
 	COPY_ERR(ENOENT, self->base + P(16), P(1), fl);
@@ -600,18 +544,16 @@ TEST_F(ioas, copy_errors)
 #undef COPY_ERR
 	/* Missing IOASes on either side. */
 	iova = MOCK_APERTURE_START;
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_copy(self->fd, dst, &iova, 0,
-					     self->base, P(1), fl)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_copy(self->fd, 0, &iova, self->ioas,
-					     self->base, P(1), fl)));
+	ASSERT_ERRNO(ENOENT,
+		     iofd_copy(self->fd, dst, &iova, 0, self->base, P(1), fl));
+	ASSERT_ERRNO(ENOENT, iofd_copy(self->fd, 0, &iova, self->ioas,
+				       self->base, P(1), fl));
 	/* The destination range is taken. */
 	iova = self->base + P(4);
-	ASSERT_EQ(EEXIST, ERRNO_OF(iofd_copy(self->fd, self->ioas, &iova,
-					     self->ioas, self->base, P(2),
-					     fl)));
+	ASSERT_ERRNO(EEXIST, iofd_copy(self->fd, self->ioas, &iova, self->ioas,
+				       self->base, P(2), fl));
 	/* None of the failures left anything in the destination. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, dst, 0, UINT64_MAX,
-					 &iova)));
+	ASSERT_OK(iofd_unmap(self->fd, dst, 0, UINT64_MAX, &iova));
 	ASSERT_EQ(0, iova);
 }
 
@@ -622,29 +564,24 @@ TEST_F(ioas, copy_shares_the_pins)
 
 	if (!variant->devices)
 		SKIP(return, "needs a domain to pin pages");
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(8), self->base)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(8), 1)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(8),
+				 self->base));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(8), 1));
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &dst)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, dst, &dst_stdev,
-					    &dst_hwpt, NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_copy(self->fd, dst, &iova, self->ioas,
-					self->base, P(8),
-					IOMMU_IOAS_MAP_FIXED_IOVA | IOFD_RW)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, dst_hwpt, iova,
-					     self->buf, P(8))));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &dst));
+	ASSERT_OK(iofd_mock_dev(self->fd, dst, &dst_stdev, &dst_hwpt, NULL));
+	ASSERT_OK(iofd_copy(self->fd, dst, &iova, self->ioas, self->base, P(8),
+			    IOMMU_IOAS_MAP_FIXED_IOVA | IOFD_RW));
+	ASSERT_OK(iofd_check_map(self->fd, dst_hwpt, iova, self->buf, P(8)));
 	/* Two IOASes, one set of pins. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(8), 1)));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(8), 1));
 
 	/* The copy keeps the pages pinned after the source is gone. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, self->base,
-					 P(8), NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(8), 1)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, dst_hwpt, iova,
-					     self->buf, P(8))));
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, dst, iova, P(8), NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(8), 0)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, self->base, P(8), NULL));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(8), 1));
+	ASSERT_OK(iofd_check_map(self->fd, dst_hwpt, iova, self->buf, P(8)));
+	ASSERT_OK(iofd_unmap(self->fd, dst, iova, P(8), NULL));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(8), 0));
 }
 
 TEST_F(ioas, iova_ranges)
@@ -654,8 +591,7 @@ TEST_F(ioas, iova_ranges)
 	__u64 align = 0;
 
 	memset(r, 0, sizeof(r));
-	ASSERT_EQ(0, ERRNO_OF(iofd_iova_ranges(self->fd, self->ioas, r, &num,
-					       &align)));
+	ASSERT_OK(iofd_iova_ranges(self->fd, self->ioas, r, &num, &align));
 	ASSERT_EQ(1, num);
 	if (variant->devices) {
 		ASSERT_EQ(MOCK_APERTURE_START, r[0].start);
@@ -667,12 +603,11 @@ TEST_F(ioas, iova_ranges)
 	ASSERT_EQ(self->align, align);
 
 	/* A reserved page inside splits the usable space in two. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_add_reserved(self->fd, self->ioas,
-						self->base + P(4), P(1))));
+	ASSERT_OK(iofd_add_reserved(self->fd, self->ioas, self->base + P(4),
+				    P(1)));
 	memset(r, 0, sizeof(r));
 	num = 4;
-	ASSERT_EQ(0, ERRNO_OF(iofd_iova_ranges(self->fd, self->ioas, r, &num,
-					       NULL)));
+	ASSERT_OK(iofd_iova_ranges(self->fd, self->ioas, r, &num, NULL));
 	ASSERT_EQ(2, num);
 	ASSERT_EQ(variant->devices ? MOCK_APERTURE_START : 0, r[0].start);
 	ASSERT_EQ(self->base + P(4) - 1, r[0].last);
@@ -684,9 +619,8 @@ TEST_F(ioas, iova_ranges)
 	ASSERT_EQ(0, r[2].last);
 
 	/* The reserved page cannot be mapped. */
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						  self->buf, P(2),
-						  self->base + P(3))));
+	ASSERT_ERRNO(EINVAL, iofd_map_fixed(self->fd, self->ioas, self->buf,
+					    P(2), self->base + P(3)));
 }
 
 TEST_F(ioas, iova_ranges_emsgsize)
@@ -695,19 +629,19 @@ TEST_F(ioas, iova_ranges_emsgsize)
 	__u32 num = 0;
 
 	/* No room at all: EMSGSIZE and the count needed. */
-	ASSERT_EQ(EMSGSIZE, ERRNO_OF(iofd_iova_ranges(self->fd, self->ioas,
-						      NULL, &num, NULL)));
+	ASSERT_ERRNO(EMSGSIZE,
+		     iofd_iova_ranges(self->fd, self->ioas, NULL, &num, NULL));
 	ASSERT_EQ(1, num);
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_add_reserved(self->fd, self->ioas,
-						self->base + P(4), P(1))));
-	ASSERT_EQ(0, ERRNO_OF(iofd_add_reserved(self->fd, self->ioas,
-						self->base + P(8), P(1))));
+	ASSERT_OK(iofd_add_reserved(self->fd, self->ioas, self->base + P(4),
+				    P(1)));
+	ASSERT_OK(iofd_add_reserved(self->fd, self->ioas, self->base + P(8),
+				    P(1)));
 	/* Room for two of three: the two are filled, the third is counted. */
 	memset(r, 0, sizeof(r));
 	num = 2;
-	ASSERT_EQ(EMSGSIZE, ERRNO_OF(iofd_iova_ranges(self->fd, self->ioas, r,
-						      &num, NULL)));
+	ASSERT_ERRNO(EMSGSIZE,
+		     iofd_iova_ranges(self->fd, self->ioas, r, &num, NULL));
 	ASSERT_EQ(3, num);
 	ASSERT_EQ(self->base + P(4) - 1, r[0].last);
 	ASSERT_EQ(self->base + P(5), r[1].start);
@@ -722,18 +656,15 @@ TEST_F(ioas, iova_ranges_bad_arguments)
 		.__reserved = 1,
 	};
 
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_IOAS_IOVA_RANGES,
-					     &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_IOAS_IOVA_RANGES, &cmd));
 	cmd.__reserved = 0;
 	cmd.ioas_id = 0;
-	ASSERT_EQ(ENOENT, ERRNO_OF(ioctl(self->fd, IOMMU_IOAS_IOVA_RANGES,
-					 &cmd)));
+	ASSERT_ERRNO(ENOENT, ioctl(self->fd, IOMMU_IOAS_IOVA_RANGES, &cmd));
 	/* A bad array pointer is only touched when there is room in it. */
 	cmd.ioas_id = self->ioas;
 	cmd.num_iovas = 4;
 	cmd.allowed_iovas = 8;
-	ASSERT_EQ(EFAULT, ERRNO_OF(ioctl(self->fd, IOMMU_IOAS_IOVA_RANGES,
-					 &cmd)));
+	ASSERT_ERRNO(EFAULT, ioctl(self->fd, IOMMU_IOAS_IOVA_RANGES, &cmd));
 }
 
 TEST_F(ioas, allow_iovas_vs_reserved)
@@ -744,37 +675,35 @@ TEST_F(ioas, allow_iovas_vs_reserved)
 	};
 
 	/* Allowed first: a reserved region inside it is refused. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_allow_iovas(self->fd, self->ioas, &r, 1)));
-	ASSERT_EQ(EADDRINUSE, ERRNO_OF(iofd_add_reserved(self->fd, self->ioas,
-							 self->base + P(1),
-							 P(1))));
+	ASSERT_OK(iofd_allow_iovas(self->fd, self->ioas, &r, 1));
+	ASSERT_ERRNO(EADDRINUSE, iofd_add_reserved(self->fd, self->ioas,
+						   self->base + P(1), P(1)));
 	/* Clearing the list lifts the restriction. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_allow_iovas(self->fd, self->ioas, NULL,
-					       0)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_add_reserved(self->fd, self->ioas,
-						self->base + P(1), P(1))));
+	ASSERT_OK(iofd_allow_iovas(self->fd, self->ioas, NULL, 0));
+	ASSERT_OK(iofd_add_reserved(self->fd, self->ioas, self->base + P(1),
+				    P(1)));
 	/* Reserved first: an allowed range over it is refused. */
-	ASSERT_EQ(EADDRINUSE, ERRNO_OF(iofd_allow_iovas(self->fd, self->ioas,
-							&r, 1)));
+	ASSERT_ERRNO(EADDRINUSE, iofd_allow_iovas(self->fd, self->ioas, &r, 1));
 	/* An allowed range beside it is fine. */
 	r.start = self->base + P(2);
-	ASSERT_EQ(0, ERRNO_OF(iofd_allow_iovas(self->fd, self->ioas, &r, 1)));
+	ASSERT_OK(iofd_allow_iovas(self->fd, self->ioas, &r, 1));
 }
 
 TEST_F(ioas, allow_iovas_limits_auto_placement)
 {
 	struct iommu_iova_range r[2] = {
-		{ .start = self->base + P(200), .last = self->base + P(216) - 1 },
-		{ .start = self->base + P(400), .last = self->base + P(432) - 1 },
+		{ .start = self->base + P(200),
+		  .last = self->base + P(216) - 1 },
+		{ .start = self->base + P(400),
+		  .last = self->base + P(432) - 1 },
 	};
 	__u64 iova[6];
 	unsigned int i;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_allow_iovas(self->fd, self->ioas, r, 2)));
+	ASSERT_OK(iofd_allow_iovas(self->fd, self->ioas, r, 2));
 	for (i = 0; i != 6; i++) {
-		ASSERT_EQ(0, ERRNO_OF(iofd_map_auto(self->fd, self->ioas,
-						    self->buf, P(i + 1),
-						    &iova[i])));
+		ASSERT_OK(iofd_map_auto(self->fd, self->ioas, self->buf,
+					P(i + 1), &iova[i]));
 		ASSERT_TRUE((iova[i] >= r[0].start &&
 			     iova[i] + P(i + 1) - 1 <= r[0].last) ||
 			    (iova[i] >= r[1].start &&
@@ -795,17 +724,14 @@ TEST_F(ioas, allow_iovas_bad_lists)
 	};
 
 	/* Overlapping entries, and entries that end before they start. */
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_allow_iovas(self->fd, self->ioas, r,
-						    2)));
+	ASSERT_ERRNO(EINVAL, iofd_allow_iovas(self->fd, self->ioas, r, 2));
 	r[1].start = self->base + P(20);
 	r[1].last = self->base + P(10);
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_allow_iovas(self->fd, self->ioas, r,
-						    2)));
-	ASSERT_EQ(EFAULT, ERRNO_OF(iofd_allow_iovas(self->fd, self->ioas,
-						    (void *)8, 1)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_allow_iovas(self->fd, 0, r, 1)));
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_IOAS_ALLOW_IOVAS,
-					     &cmd)));
+	ASSERT_ERRNO(EINVAL, iofd_allow_iovas(self->fd, self->ioas, r, 2));
+	ASSERT_ERRNO(EFAULT,
+		     iofd_allow_iovas(self->fd, self->ioas, (void *)8, 1));
+	ASSERT_ERRNO(ENOENT, iofd_allow_iovas(self->fd, 0, r, 1));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd));
 }
 
 TEST_F(ioas, allow_iovas_blocks_narrowing_attach)
@@ -814,20 +740,17 @@ TEST_F(ioas, allow_iovas_blocks_narrowing_attach)
 
 	if (variant->devices) {
 		/* The domain reserved everything below its aperture. */
-		ASSERT_EQ(EADDRINUSE, ERRNO_OF(iofd_allow_iovas(self->fd,
-								self->ioas,
-								&r, 1)));
+		ASSERT_ERRNO(EADDRINUSE,
+			     iofd_allow_iovas(self->fd, self->ioas, &r, 1));
 		return;
 	}
 	/* The mock aperture starts at 16 MiB: a device would take P(1). */
-	ASSERT_EQ(0, ERRNO_OF(iofd_allow_iovas(self->fd, self->ioas, &r, 1)));
-	ASSERT_EQ(EADDRINUSE, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas,
-						     NULL, NULL, NULL)));
+	ASSERT_OK(iofd_allow_iovas(self->fd, self->ioas, &r, 1));
+	ASSERT_ERRNO(EADDRINUSE,
+		     iofd_mock_dev(self->fd, self->ioas, NULL, NULL, NULL));
 	/* Lift the promise and the same device attaches. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_allow_iovas(self->fd, self->ioas, NULL,
-					       0)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas, NULL, NULL,
-					    NULL)));
+	ASSERT_OK(iofd_allow_iovas(self->fd, self->ioas, NULL, 0));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, NULL, NULL, NULL));
 }
 
 TEST_F(ioas, option_huge_pages)
@@ -837,41 +760,33 @@ TEST_F(ioas, option_huge_pages)
 	__u64 align;
 	struct iommu_iova_range r;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-					  IOMMU_OPTION_OP_GET, self->ioas,
-					  &val)));
+	ASSERT_OK(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+			      IOMMU_OPTION_OP_GET, self->ioas, &val));
 	ASSERT_EQ(1, val);
 
 	val = 0;
-	ASSERT_EQ(0, ERRNO_OF(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-					  IOMMU_OPTION_OP_SET, self->ioas,
-					  &val)));
+	ASSERT_OK(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+			      IOMMU_OPTION_OP_SET, self->ioas, &val));
 	val = 7;
-	ASSERT_EQ(0, ERRNO_OF(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-					  IOMMU_OPTION_OP_GET, self->ioas,
-					  &val)));
+	ASSERT_OK(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+			      IOMMU_OPTION_OP_GET, self->ioas, &val));
 	ASSERT_EQ(0, val);
 	/* Without large pages every map is whole CPU pages. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_iova_ranges(self->fd, self->ioas, &r, &num,
-					       &align)));
+	ASSERT_OK(iofd_iova_ranges(self->fd, self->ioas, &r, &num, &align));
 	ASSERT_EQ(iofd_psize, align);
 
 	val = 2;
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_option(self->fd,
-					       IOMMU_OPTION_HUGE_PAGES,
-					       IOMMU_OPTION_OP_SET,
-					       self->ioas, &val)));
+	ASSERT_ERRNO(EINVAL,
+		     iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				 IOMMU_OPTION_OP_SET, self->ioas, &val));
 	val = 1;
-	ASSERT_EQ(0, ERRNO_OF(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-					  IOMMU_OPTION_OP_SET, self->ioas,
-					  &val)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-					  IOMMU_OPTION_OP_GET, self->ioas,
-					  &val)));
+	ASSERT_OK(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+			      IOMMU_OPTION_OP_SET, self->ioas, &val));
+	ASSERT_OK(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+			      IOMMU_OPTION_OP_GET, self->ioas, &val));
 	ASSERT_EQ(1, val);
 	num = 1;
-	ASSERT_EQ(0, ERRNO_OF(iofd_iova_ranges(self->fd, self->ioas, &r, &num,
-					       &align)));
+	ASSERT_OK(iofd_iova_ranges(self->fd, self->ioas, &r, &num, &align));
 	ASSERT_EQ(self->align, align);
 }
 
@@ -880,38 +795,34 @@ TEST_F(ioas, option_huge_pages_alignment_change)
 	__u64 val = 0;
 
 	/* A sub-page aligned area blocks the switch to page granularity. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-					     self->buf + IOFD_MOCK_IO_PAGE,
-					     IOFD_MOCK_IO_PAGE,
-					     self->base + IOFD_MOCK_IO_PAGE)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas,
+				 self->buf + IOFD_MOCK_IO_PAGE,
+				 IOFD_MOCK_IO_PAGE,
+				 self->base + IOFD_MOCK_IO_PAGE));
 	if (variant->devices) {
 		/* Domains with mappings in them never change page size. */
-		ASSERT_EQ(EINVAL, ERRNO_OF(iofd_option(
-					  self->fd, IOMMU_OPTION_HUGE_PAGES,
-					  IOMMU_OPTION_OP_SET, self->ioas,
-					  &val)));
+		ASSERT_ERRNO(EINVAL,
+			     iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+					 IOMMU_OPTION_OP_SET, self->ioas,
+					 &val));
 	} else {
-		ASSERT_EQ(EADDRINUSE, ERRNO_OF(iofd_option(
-					      self->fd,
-					      IOMMU_OPTION_HUGE_PAGES,
-					      IOMMU_OPTION_OP_SET,
-					      self->ioas, &val)));
+		ASSERT_ERRNO(EADDRINUSE,
+			     iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+					 IOMMU_OPTION_OP_SET, self->ioas,
+					 &val));
 	}
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX,
-					 NULL)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
 
 	if (variant->devices)
 		return;
 	/* With nothing in the way the switch works ... */
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(1), self->base)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-					  IOMMU_OPTION_OP_SET, self->ioas,
-					  &val)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(1),
+				 self->base));
+	ASSERT_OK(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+			      IOMMU_OPTION_OP_SET, self->ioas, &val));
 	/* ... and from then on sub-page maps are refused. */
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-						  self->buf + 8, P(1),
-						  self->base + P(2) + 8)));
+	ASSERT_ERRNO(EINVAL, iofd_map_fixed(self->fd, self->ioas, self->buf + 8,
+					    P(1), self->base + P(2) + 8));
 }
 
 TEST_F(ioas, option_bad_arguments)
@@ -925,29 +836,27 @@ TEST_F(ioas, option_bad_arguments)
 	__u64 val = 0;
 
 	/* HUGE_PAGES needs an IOAS. */
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_option(self->fd,
-					       IOMMU_OPTION_HUGE_PAGES,
-					       IOMMU_OPTION_OP_GET, 0, &val)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_option(self->fd,
-					       IOMMU_OPTION_HUGE_PAGES,
-					       IOMMU_OPTION_OP_SET, 0, &val)));
+	ASSERT_ERRNO(ENOENT, iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+					 IOMMU_OPTION_OP_GET, 0, &val));
+	ASSERT_ERRNO(ENOENT, iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+					 IOMMU_OPTION_OP_SET, 0, &val));
 	/* Unknown op, unknown option, reserved bits. */
 	cmd.op = 2;
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_OPTION, &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_OPTION, &cmd));
 	cmd.op = IOMMU_OPTION_OP_GET;
 	cmd.option_id = 0x1000;
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_OPTION, &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_OPTION, &cmd));
 	cmd.option_id = IOMMU_OPTION_HUGE_PAGES;
 	cmd.__reserved = 1;
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_OPTION, &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_OPTION, &cmd));
 	/* RLIMIT_MODE is global: no object ID. */
 	cmd.__reserved = 0;
 	cmd.option_id = IOMMU_OPTION_RLIMIT_MODE;
 	cmd.object_id = self->ioas;
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_OPTION, &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_OPTION, &cmd));
 	cmd.object_id = 0;
 	cmd.op = 2;
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_OPTION, &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_OPTION, &cmd));
 }
 
 /* RLIMIT_MODE on a fresh fd; it may only change while the fd is empty. */
@@ -958,35 +867,34 @@ TEST(rlimit_mode_get_set)
 	__u32 ioas;
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ERRNO_OF(iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-					  IOMMU_OPTION_OP_GET, 0, &val)));
-	ASSERT_EQ(0, val);	/* per-user accounting by default */
+	ASSERT_OK(iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET,
+			      0, &val));
+	ASSERT_EQ(0, val); /* per-user accounting by default */
 
 	val = 1;
-	ASSERT_EQ(0, ERRNO_OF(iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-					  IOMMU_OPTION_OP_SET, 0, &val)));
+	ASSERT_OK(iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET,
+			      0, &val));
 	val = 5;
-	ASSERT_EQ(0, ERRNO_OF(iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-					  IOMMU_OPTION_OP_GET, 0, &val)));
+	ASSERT_OK(iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET,
+			      0, &val));
 	ASSERT_EQ(1, val);
 	val = 2;
-	ASSERT_EQ(EINVAL, ERRNO_OF(iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-					       IOMMU_OPTION_OP_SET, 0,
-					       &val)));
+	ASSERT_ERRNO(EINVAL, iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+					 IOMMU_OPTION_OP_SET, 0, &val));
 
 	/* Once an object exists the accounting mode is fixed. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(fd, &ioas)));
+	ASSERT_OK(iofd_ioas_alloc(fd, &ioas));
 	val = 0;
-	ASSERT_EQ(EBUSY, ERRNO_OF(iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-					      IOMMU_OPTION_OP_SET, 0, &val)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-					  IOMMU_OPTION_OP_GET, 0, &val)));
+	ASSERT_ERRNO(EBUSY, iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+					IOMMU_OPTION_OP_SET, 0, &val));
+	ASSERT_OK(iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET,
+			      0, &val));
 	ASSERT_EQ(1, val);
 	/* Empty again: it may change again. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(fd, ioas)));
+	ASSERT_OK(iofd_destroy(fd, ioas));
 	val = 0;
-	ASSERT_EQ(0, ERRNO_OF(iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-					  IOMMU_OPTION_OP_SET, 0, &val)));
+	ASSERT_OK(iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET,
+			      0, &val));
 
 	/* The mode belongs to the fd, not to the system. */
 	{
@@ -994,13 +902,10 @@ TEST(rlimit_mode_get_set)
 
 		ASSERT_LE(0, fd2);
 		val = 1;
-		ASSERT_EQ(0, ERRNO_OF(iofd_option(fd2,
-						  IOMMU_OPTION_RLIMIT_MODE,
-						  IOMMU_OPTION_OP_SET, 0,
-						  &val)));
-		ASSERT_EQ(0, ERRNO_OF(iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-						  IOMMU_OPTION_OP_GET, 0,
-						  &val)));
+		ASSERT_OK(iofd_option(fd2, IOMMU_OPTION_RLIMIT_MODE,
+				      IOMMU_OPTION_OP_SET, 0, &val));
+		ASSERT_OK(iofd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+				      IOMMU_OPTION_OP_GET, 0, &val));
 		ASSERT_EQ(0, val);
 		close(fd2);
 	}

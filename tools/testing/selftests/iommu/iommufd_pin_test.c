@@ -12,7 +12,8 @@
 #define KB(pages) ((long)((pages) * iofd_psize / 1024))
 #define P(n) ((__u64)(n) * iofd_psize)
 
-FIXTURE(pin) {
+FIXTURE(pin)
+{
 	int fd;
 	__u32 ioas;
 	char *buf;
@@ -23,7 +24,7 @@ FIXTURE_SETUP(pin)
 {
 	self->fd = iofd_open();
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &self->ioas)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &self->ioas));
 	self->len = P(256);
 	self->buf = iofd_alloc_buf(self->len);
 	ASSERT_NE(NULL, self->buf);
@@ -32,8 +33,8 @@ FIXTURE_SETUP(pin)
 FIXTURE_TEARDOWN(pin)
 {
 	if (self->fd >= 0) {
-		EXPECT_EQ(0, ERRNO_OF(iofd_close_and_check_unpinned(
-				     self->fd, self->buf, self->len)));
+		EXPECT_OK(iofd_close_and_check_unpinned(self->fd, self->buf,
+							self->len));
 	}
 	munmap(self->buf, self->len);
 }
@@ -42,61 +43,54 @@ TEST_F(pin, only_while_a_domain_needs_them)
 {
 	__u32 stdev[2] = {};
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(16), MOCK_APERTURE_START)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(16),
+				 MOCK_APERTURE_START));
 	/* An IOAS alone only remembers the user address. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(16), 0)));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(16), 0));
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas, &stdev[0],
-					    NULL, NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(16), 1)));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, &stdev[0], NULL, NULL));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(16), 1));
 	/* A second domain reuses the same pins. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas, &stdev[1],
-					    NULL, NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(16), 1)));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, &stdev[1], NULL, NULL));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(16), 1));
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, stdev[0])));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(16), 1)));
+	ASSERT_OK(iofd_destroy(self->fd, stdev[0]));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(16), 1));
 	/* The last domain gone, the pages go back, the mapping stays. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, stdev[1])));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(16), 0)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-					 MOCK_APERTURE_START, P(16), NULL)));
+	ASSERT_OK(iofd_destroy(self->fd, stdev[1]));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(16), 0));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, MOCK_APERTURE_START, P(16),
+			     NULL));
 }
 
 TEST_F(pin, map_pins_now_when_a_domain_exists)
 {
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas, NULL, NULL,
-					    NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(16), MOCK_APERTURE_START)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(16), 1)));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, NULL, NULL, NULL));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(16),
+				 MOCK_APERTURE_START));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(16), 1));
 	/* Pages next to the mapping are untouched. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf + P(16),
-					      P(16), 0)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-					 MOCK_APERTURE_START, P(16), NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(16), 0)));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf + P(16), P(16), 0));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, MOCK_APERTURE_START, P(16),
+			     NULL));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(16), 0));
 }
 
 TEST_F(pin, two_maps_of_one_buffer_pin_twice)
 {
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas, NULL, NULL,
-					    NULL)));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, NULL, NULL, NULL));
 	/* Separate MAPs are separate pinnings (unlike COPY). */
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(8), MOCK_APERTURE_START)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(8),
-					     MOCK_APERTURE_START + P(64))));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(8), 2)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-					 MOCK_APERTURE_START, P(8), NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(8), 1)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas,
-					 MOCK_APERTURE_START + P(64), P(8),
-					 NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(8), 0)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(8),
+				 MOCK_APERTURE_START));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(8),
+				 MOCK_APERTURE_START + P(64)));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(8), 2));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, MOCK_APERTURE_START, P(8),
+			     NULL));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(8), 1));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, MOCK_APERTURE_START + P(64),
+			     P(8), NULL));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(8), 0));
 }
 
 TEST_F(pin, copy_pins_once)
@@ -104,17 +98,15 @@ TEST_F(pin, copy_pins_once)
 	__u32 ioas2;
 	__u64 iova = MOCK_APERTURE_START;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas, NULL, NULL,
-					    NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &ioas2)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, ioas2, NULL, NULL,
-					    NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(32), MOCK_APERTURE_START)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_copy(self->fd, ioas2, &iova, self->ioas,
-					MOCK_APERTURE_START, P(32),
-					IOMMU_IOAS_MAP_FIXED_IOVA | IOFD_RW)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(32), 1)));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, NULL, NULL, NULL));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &ioas2));
+	ASSERT_OK(iofd_mock_dev(self->fd, ioas2, NULL, NULL, NULL));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(32),
+				 MOCK_APERTURE_START));
+	ASSERT_OK(iofd_copy(self->fd, ioas2, &iova, self->ioas,
+			    MOCK_APERTURE_START, P(32),
+			    IOMMU_IOAS_MAP_FIXED_IOVA | IOFD_RW));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(32), 1));
 }
 
 /* mm->pinned_vm (VmPin) follows the long-term pins in every mode. */
@@ -125,17 +117,15 @@ TEST_F(pin, vmpin_follows_pins)
 
 	if (before < 0)
 		SKIP(return, "no VmPin in /proc/self/status");
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(32), MOCK_APERTURE_START)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(32),
+				 MOCK_APERTURE_START));
 	ASSERT_EQ(before, iofd_status_kb("VmPin"));
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas, &stdev,
-					    NULL, NULL)));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, &stdev, NULL, NULL));
 	ASSERT_EQ(before + KB(32), iofd_status_kb("VmPin"));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(8),
-					     MOCK_APERTURE_START + P(64))));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(8),
+				 MOCK_APERTURE_START + P(64)));
 	ASSERT_EQ(before + KB(40), iofd_status_kb("VmPin"));
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, stdev)));
+	ASSERT_OK(iofd_destroy(self->fd, stdev));
 	ASSERT_EQ(before, iofd_status_kb("VmPin"));
 }
 
@@ -147,27 +137,19 @@ TEST_F(pin, small_batches)
 	 * The selftest knob shrinks the kernel's batch memory, so a 256 page
 	 * map goes through the pin/map loop many times.
 	 */
-	ASSERT_EQ(0, ERRNO_OF(iofd_set_temp_limit(self->fd, 16)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas, NULL,
-					    &hwpt[0], NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, self->buf,
-					     P(256), MOCK_APERTURE_START)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas, NULL,
-					    &hwpt[1], NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, hwpt[0],
-					     MOCK_APERTURE_START, self->buf,
-					     P(256))));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, hwpt[1],
-					     MOCK_APERTURE_START, self->buf,
-					     P(256))));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(256),
-					      1)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX,
-					 NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(256),
-					      0)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_set_temp_limit(self->fd,
-						  IOFD_DEFAULT_TEMP_LIMIT)));
+	ASSERT_OK(iofd_set_temp_limit(self->fd, 16));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, NULL, &hwpt[0], NULL));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(256),
+				 MOCK_APERTURE_START));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, NULL, &hwpt[1], NULL));
+	ASSERT_OK(iofd_check_map(self->fd, hwpt[0], MOCK_APERTURE_START,
+				 self->buf, P(256)));
+	ASSERT_OK(iofd_check_map(self->fd, hwpt[1], MOCK_APERTURE_START,
+				 self->buf, P(256)));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(256), 1));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(256), 0));
+	ASSERT_OK(iofd_set_temp_limit(self->fd, IOFD_DEFAULT_TEMP_LIMIT));
 }
 
 TEST_F(pin, huge_page_backed)
@@ -184,50 +166,40 @@ TEST_F(pin, huge_page_backed)
 	memset(huge, 0x3c, 2 * hsz);
 	before = iofd_status_kb("VmPin");
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas, &stdev,
-					    &hwpt, NULL)));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, &stdev, &hwpt, NULL));
 	/* A device whose mock IOMMU also has large IO pages. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev_flags(self->fd, self->ioas,
-						  MOCK_FLAGS_DEVICE_HUGE_IOVA,
-						  NULL, &hwpt_huge, NULL)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, huge,
-					     2 * hsz, MOCK_APERTURE_START)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, hwpt,
-					     MOCK_APERTURE_START, huge,
-					     2 * hsz)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, hwpt_huge,
-					     MOCK_APERTURE_START, huge,
-					     2 * hsz)));
+	ASSERT_OK(iofd_mock_dev_flags(self->fd, self->ioas,
+				      MOCK_FLAGS_DEVICE_HUGE_IOVA, NULL,
+				      &hwpt_huge, NULL));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, huge, 2 * hsz,
+				 MOCK_APERTURE_START));
+	ASSERT_OK(iofd_check_map(self->fd, hwpt, MOCK_APERTURE_START, huge,
+				 2 * hsz));
+	ASSERT_OK(iofd_check_map(self->fd, hwpt_huge, MOCK_APERTURE_START, huge,
+				 2 * hsz));
 	if (before >= 0) {
 		ASSERT_EQ(before + (long)(2 * hsz / 1024),
 			  iofd_status_kb("VmPin"));
 	}
 
 	/* Pieces of a huge page, at offsets that are not huge aligned. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas,
-					     huge + hsz - P(1), P(2),
-					     MOCK_APERTURE_START + 4 * hsz +
-					     P(3))));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, hwpt_huge,
-					     MOCK_APERTURE_START + 4 * hsz +
-					     P(3), huge + hsz - P(1), P(2))));
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX,
-					 NULL)));
-	if (before >= 0) {
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, huge + hsz - P(1), P(2),
+				 MOCK_APERTURE_START + 4 * hsz + P(3)));
+	ASSERT_OK(iofd_check_map(self->fd, hwpt_huge,
+				 MOCK_APERTURE_START + 4 * hsz + P(3),
+				 huge + hsz - P(1), P(2)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
+	if (before >= 0)
 		ASSERT_EQ(before, iofd_status_kb("VmPin"));
-	}
 
 	/* With HUGE_PAGES off the same memory maps page by page. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-					  IOMMU_OPTION_OP_SET, self->ioas,
-					  &val)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, huge,
-					     2 * hsz, MOCK_APERTURE_START)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, hwpt_huge,
-					     MOCK_APERTURE_START, huge,
-					     2 * hsz)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX,
-					 NULL)));
+	ASSERT_OK(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+			      IOMMU_OPTION_OP_SET, self->ioas, &val));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, huge, 2 * hsz,
+				 MOCK_APERTURE_START));
+	ASSERT_OK(iofd_check_map(self->fd, hwpt_huge, MOCK_APERTURE_START, huge,
+				 2 * hsz));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
 	munmap(huge, 2 * hsz);
 }
 
@@ -236,7 +208,7 @@ TEST_F(pin, huge_page_backed)
 struct limit_args {
 	char *buf;
 	unsigned long limit_pages;
-	int fd;			/* opened by the parent when >= 0 */
+	int fd; /* opened by the parent when >= 0 */
 	bool mm_mode;
 };
 
@@ -261,9 +233,8 @@ static int open_unprivileged(struct limit_args *a, int *fds, unsigned int n)
 		fds[i] = iofd_open();
 		if (fds[i] < 0)
 			return -1;
-		if (a->mm_mode &&
-		    iofd_option(fds[i], IOMMU_OPTION_RLIMIT_MODE,
-				IOMMU_OPTION_OP_SET, 0, &mode))
+		if (a->mm_mode && iofd_option(fds[i], IOMMU_OPTION_RLIMIT_MODE,
+					      IOMMU_OPTION_OP_SET, 0, &mode))
 			return -1;
 	}
 	if (iofd_drop_privileges() || limit_memlock(a->limit_pages))
@@ -305,7 +276,7 @@ static int charge_and_refund(void *arg)
 	/* Unmapping gives the charge back. */
 	CHILD_CHECK(13, !iofd_unmap(fd, ioas, iova, P(48), NULL));
 	CHILD_CHECK(14, iofd_status_kb("VmLck") ==
-			lck0 + (a->mm_mode ? KB(16) : 0));
+				lck0 + (a->mm_mode ? KB(16) : 0));
 	CHILD_CHECK(15, !iofd_map_fixed(fd, ioas, a->buf + P(96), P(48),
 					iova + P(96)));
 	/* Closing gives everything back: the full limit is usable again. */
@@ -316,7 +287,7 @@ static int charge_and_refund(void *arg)
 	CHILD_CHECK(19, !iofd_mock_dev(fd, ioas, NULL, NULL, NULL));
 	CHILD_CHECK(20, !iofd_map_fixed(fd, ioas, a->buf, P(64), iova));
 	CHILD_CHECK(21, iofd_status_kb("VmLck") ==
-			lck0 + (a->mm_mode ? KB(64) : 0));
+				lck0 + (a->mm_mode ? KB(64) : 0));
 	CHILD_CHECK(22, !close(fd));
 	return 0;
 }
@@ -326,20 +297,19 @@ TEST_F(pin, rlimit_user_mode)
 	struct limit_args a = { .buf = self->buf, .limit_pages = 64 };
 
 	ASSERT_EQ(0, iofd_in_child(charge_and_refund, &a));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, self->len,
-					      0)));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, self->len, 0));
 }
 
 TEST_F(pin, rlimit_process_mode)
 {
-	struct limit_args a = { .buf = self->buf, .limit_pages = 64,
+	struct limit_args a = { .buf = self->buf,
+				.limit_pages = 64,
 				.mm_mode = true };
 
 	if (iofd_status_kb("VmLck") < 0)
 		SKIP(return, "no VmLck in /proc/self/status");
 	ASSERT_EQ(0, iofd_in_child(charge_and_refund, &a));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, self->len,
-					      0)));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, self->len, 0));
 }
 
 static int attach_over_limit(void *arg)

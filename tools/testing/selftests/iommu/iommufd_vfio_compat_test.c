@@ -12,7 +12,8 @@
 /* The retired type1 nesting IOMMU type: always reported as unsupported. */
 #define OLD_TYPE1_NESTING 6
 
-FIXTURE(compat) {
+FIXTURE(compat)
+{
 	int fd;
 	char *buf;
 };
@@ -36,17 +37,17 @@ TEST_F(compat, api_version_and_extensions)
 {
 	ASSERT_EQ(VFIO_API_VERSION, ioctl(self->fd, VFIO_GET_API_VERSION));
 	ASSERT_EQ(1, ioctl(self->fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU));
-	ASSERT_EQ(1, ioctl(self->fd, VFIO_CHECK_EXTENSION,
-			   VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(1, ioctl(self->fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU));
 	ASSERT_EQ(1, ioctl(self->fd, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL));
 	/* Re-pointing a mapping's VA is not offered. */
 	ASSERT_EQ(0, ioctl(self->fd, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR));
 	ASSERT_EQ(0, ioctl(self->fd, VFIO_CHECK_EXTENSION, OLD_TYPE1_NESTING));
-	ASSERT_EQ(0, ioctl(self->fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_IOMMU));
+	ASSERT_EQ(0,
+		  ioctl(self->fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_IOMMU));
 	ASSERT_EQ(0, ioctl(self->fd, VFIO_CHECK_EXTENSION, 12345));
 	/* Cache coherency is a property of an IOAS: there is none yet. */
-	ASSERT_EQ(ENODEV, ERRNO_OF(ioctl(self->fd, VFIO_CHECK_EXTENSION,
-					 VFIO_DMA_CC_IOMMU)));
+	ASSERT_ERRNO(ENODEV,
+		     ioctl(self->fd, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU));
 }
 
 TEST_F(compat, nothing_works_without_an_ioas)
@@ -65,15 +66,12 @@ TEST_F(compat, nothing_works_without_an_ioas)
 	};
 	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
 
-	ASSERT_EQ(ENODEV, ERRNO_OF(ioctl(self->fd, VFIO_SET_IOMMU,
-					 VFIO_TYPE1v2_IOMMU)));
-	ASSERT_EQ(ENODEV, ERRNO_OF(ioctl(self->fd, VFIO_SET_IOMMU,
-					 VFIO_TYPE1_IOMMU)));
-	ASSERT_EQ(ENODEV, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_MAP_DMA, &map)));
-	ASSERT_EQ(ENODEV, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA,
-					 &unmap)));
-	ASSERT_EQ(ENODEV, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_GET_INFO,
-					 &info)));
+	ASSERT_ERRNO(ENODEV,
+		     ioctl(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	ASSERT_ERRNO(ENODEV, ioctl(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU));
+	ASSERT_ERRNO(ENODEV, ioctl(self->fd, VFIO_IOMMU_MAP_DMA, &map));
+	ASSERT_ERRNO(ENODEV, ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA, &unmap));
+	ASSERT_ERRNO(ENODEV, ioctl(self->fd, VFIO_IOMMU_GET_INFO, &info));
 }
 
 TEST_F(compat, argument_checks_come_first)
@@ -93,32 +91,28 @@ TEST_F(compat, argument_checks_come_first)
 
 	/* Too short, and unknown flags: EINVAL even with no IOAS. */
 	map.argsz = 1;
-	ASSERT_EQ(EINVAL, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_MAP_DMA, &map)));
+	ASSERT_ERRNO(EINVAL, ioctl(self->fd, VFIO_IOMMU_MAP_DMA, &map));
 	map.argsz = sizeof(map);
 	map.flags = 1U << 31;
-	ASSERT_EQ(EINVAL, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_MAP_DMA, &map)));
+	ASSERT_ERRNO(EINVAL, ioctl(self->fd, VFIO_IOMMU_MAP_DMA, &map));
 	/* The VADDR update flag is refused as unsupported. */
 	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_VADDR;
-	ASSERT_EQ(EINVAL, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_MAP_DMA, &map)));
+	ASSERT_ERRNO(EINVAL, ioctl(self->fd, VFIO_IOMMU_MAP_DMA, &map));
 
 	unmap.argsz = 1;
-	ASSERT_EQ(EINVAL, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA,
-					 &unmap)));
+	ASSERT_ERRNO(EINVAL, ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA, &unmap));
 	unmap.argsz = sizeof(unmap);
 	unmap.flags = 1U << 31;
-	ASSERT_EQ(EINVAL, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA,
-					 &unmap)));
+	ASSERT_ERRNO(EINVAL, ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA, &unmap));
 	/* Dirty bitmaps on unmap belong to the native dirty tracking API. */
 	unmap.flags = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
-	ASSERT_EQ(EINVAL, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA,
-					 &unmap)));
+	ASSERT_ERRNO(EINVAL, ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA, &unmap));
 
-	ASSERT_EQ(EINVAL, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_GET_INFO,
-					 &info)));
+	ASSERT_ERRNO(EINVAL, ioctl(self->fd, VFIO_IOMMU_GET_INFO, &info));
 	/* Only the type1 flavours exist here. */
-	ASSERT_EQ(EINVAL, ERRNO_OF(ioctl(self->fd, VFIO_SET_IOMMU,
-					 VFIO_SPAPR_TCE_IOMMU)));
-	ASSERT_EQ(EINVAL, ERRNO_OF(ioctl(self->fd, VFIO_SET_IOMMU, 77)));
+	ASSERT_ERRNO(EINVAL,
+		     ioctl(self->fd, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_IOMMU));
+	ASSERT_ERRNO(EINVAL, ioctl(self->fd, VFIO_SET_IOMMU, 77));
 }
 
 TEST_F(compat, unknown_vfio_ioctls)
@@ -128,43 +122,37 @@ TEST_F(compat, unknown_vfio_ioctls)
 	};
 	char scratch[64] = {};
 
-	ASSERT_EQ(ENOTTY, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_DIRTY_PAGES,
-					 &dirty)));
-	ASSERT_EQ(ENOTTY, ERRNO_OF(ioctl(self->fd, _IO(VFIO_TYPE,
-						       VFIO_BASE + 60),
-					 scratch)));
+	ASSERT_ERRNO(ENOTTY, ioctl(self->fd, VFIO_IOMMU_DIRTY_PAGES, &dirty));
+	ASSERT_ERRNO(ENOTTY,
+		     ioctl(self->fd, _IO(VFIO_TYPE, VFIO_BASE + 60), scratch));
 	/* Group and device ioctls are not container ioctls. */
-	ASSERT_EQ(ENOTTY, ERRNO_OF(ioctl(self->fd, VFIO_GROUP_GET_STATUS,
-					 scratch)));
+	ASSERT_ERRNO(ENOTTY, ioctl(self->fd, VFIO_GROUP_GET_STATUS, scratch));
 }
 
 TEST_F(compat, vfio_ioas_get_set_clear)
 {
 	__u32 ioas, id = 0;
 
-	ASSERT_EQ(ENODEV, ERRNO_OF(iofd_vfio_ioas(self->fd,
-						  IOMMU_VFIO_IOAS_GET, &id)));
+	ASSERT_ERRNO(ENODEV,
+		     iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
 	id = 0x4321;
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_vfio_ioas(self->fd,
-						  IOMMU_VFIO_IOAS_SET, &id)));
+	ASSERT_ERRNO(ENOENT,
+		     iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &id));
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &ioas)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &ioas));
 	id = ioas;
-	ASSERT_EQ(0, ERRNO_OF(iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET,
-					     &id)));
+	ASSERT_OK(iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &id));
 	id = 0;
-	ASSERT_EQ(0, ERRNO_OF(iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET,
-					     &id)));
+	ASSERT_OK(iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
 	ASSERT_EQ(ioas, id);
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_CLEAR,
-					     &id)));
-	ASSERT_EQ(ENODEV, ERRNO_OF(iofd_vfio_ioas(self->fd,
-						  IOMMU_VFIO_IOAS_GET, &id)));
+	ASSERT_OK(iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_CLEAR, &id));
+	ASSERT_ERRNO(ENODEV,
+		     iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
 	/* Not an IOAS ID: refused. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, ioas, NULL, &id, NULL)));
-	ASSERT_EQ(ENOENT, ERRNO_OF(iofd_vfio_ioas(self->fd,
-						  IOMMU_VFIO_IOAS_SET, &id)));
+	ASSERT_OK(iofd_mock_dev(self->fd, ioas, NULL, &id, NULL));
+	ASSERT_ERRNO(ENOENT,
+		     iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &id));
 }
 
 TEST_F(compat, vfio_ioas_bad_arguments)
@@ -174,33 +162,31 @@ TEST_F(compat, vfio_ioas_bad_arguments)
 		.op = 3,
 	};
 
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_VFIO_IOAS,
-					     &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_VFIO_IOAS, &cmd));
 	cmd.op = IOMMU_VFIO_IOAS_CLEAR;
 	cmd.__reserved = 1;
-	ASSERT_EQ(EOPNOTSUPP, ERRNO_OF(ioctl(self->fd, IOMMU_VFIO_IOAS,
-					     &cmd)));
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_VFIO_IOAS, &cmd));
 }
 
 TEST_F(compat, destroying_the_compat_ioas_unsets_it)
 {
 	__u32 ioas, id;
 
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &ioas)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &ioas));
 	id = ioas;
-	ASSERT_EQ(0, ERRNO_OF(iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET,
-					     &id)));
+	ASSERT_OK(iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &id));
 	/* Being the compat IOAS is not a reference. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_destroy(self->fd, ioas)));
-	ASSERT_EQ(ENODEV, ERRNO_OF(iofd_vfio_ioas(self->fd,
-						  IOMMU_VFIO_IOAS_GET, &id)));
-	ASSERT_EQ(ENODEV, ERRNO_OF(ioctl(self->fd, VFIO_SET_IOMMU,
-					 VFIO_TYPE1v2_IOMMU)));
+	ASSERT_OK(iofd_destroy(self->fd, ioas));
+	ASSERT_ERRNO(ENODEV,
+		     iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
+	ASSERT_ERRNO(ENODEV,
+		     ioctl(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
 }
 
 /* ---- a "container" with one mock device, in both type1 flavours ------- */
 
-FIXTURE(container) {
+FIXTURE(container)
+{
 	int fd;
 	__u32 ioas;
 	__u32 hwpt;
@@ -208,7 +194,8 @@ FIXTURE(container) {
 	size_t len;
 };
 
-FIXTURE_VARIANT(container) {
+FIXTURE_VARIANT(container)
+{
 	unsigned long type;
 };
 
@@ -226,13 +213,11 @@ FIXTURE_SETUP(container)
 
 	self->fd = iofd_open();
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, ERRNO_OF(iofd_ioas_alloc(self->fd, &self->ioas)));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &self->ioas));
 	/* What VFIO would call attaching a group to the container. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_mock_dev(self->fd, self->ioas, NULL,
-					    &self->hwpt, NULL)));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, NULL, &self->hwpt, NULL));
 	id = self->ioas;
-	ASSERT_EQ(0, ERRNO_OF(iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET,
-					     &id)));
+	ASSERT_OK(iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &id));
 	ASSERT_EQ(0, ioctl(self->fd, VFIO_SET_IOMMU, variant->type));
 	self->len = P(16);
 	self->buf = iofd_alloc_buf(self->len);
@@ -242,8 +227,8 @@ FIXTURE_SETUP(container)
 FIXTURE_TEARDOWN(container)
 {
 	if (self->fd >= 0) {
-		EXPECT_EQ(0, ERRNO_OF(iofd_close_and_check_unpinned(
-				     self->fd, self->buf, self->len)));
+		EXPECT_OK(iofd_close_and_check_unpinned(self->fd, self->buf,
+							self->len));
 	}
 	munmap(self->buf, self->len);
 }
@@ -283,9 +268,8 @@ TEST_F(container, type1_disables_huge_pages)
 	__u64 val = 5;
 
 	/* Type1 (v1) must be able to split mappings, so no large IOPTEs. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-					  IOMMU_OPTION_OP_GET, self->ioas,
-					  &val)));
+	ASSERT_OK(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+			      IOMMU_OPTION_OP_GET, self->ioas, &val));
 	ASSERT_EQ(variant->type == VFIO_TYPE1_IOMMU ? 0 : 1, val);
 	ASSERT_EQ(1, ioctl(self->fd, VFIO_CHECK_EXTENSION, variant->type));
 }
@@ -294,29 +278,26 @@ TEST_F(container, map_and_unmap)
 {
 	__u64 done = 0;
 
-	ASSERT_EQ(0, ERRNO_OF(dma_map(self->fd, self->buf, MOCK_APERTURE_START,
-				      self->len)));
+	ASSERT_OK(dma_map(self->fd, self->buf, MOCK_APERTURE_START, self->len));
 	/* The same IOAS the native API sees. */
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, self->hwpt,
-					     MOCK_APERTURE_START, self->buf,
-					     self->len)));
-	ASSERT_EQ(EEXIST, ERRNO_OF(dma_map(self->fd, self->buf,
-					   MOCK_APERTURE_START, P(1))));
-	ASSERT_EQ(0, ERRNO_OF(dma_unmap(self->fd, 0, MOCK_APERTURE_START,
-					self->len, &done)));
+	ASSERT_OK(iofd_check_map(self->fd, self->hwpt, MOCK_APERTURE_START,
+				 self->buf, self->len));
+	ASSERT_ERRNO(EEXIST,
+		     dma_map(self->fd, self->buf, MOCK_APERTURE_START, P(1)));
+	ASSERT_OK(dma_unmap(self->fd, 0, MOCK_APERTURE_START, self->len,
+			    &done));
 	ASSERT_EQ(self->len, done);
 	/* Unlike IOMMU_IOAS_UNMAP, unmapping nothing is a success. */
 	done = 1;
-	ASSERT_EQ(0, ERRNO_OF(dma_unmap(self->fd, 0, MOCK_APERTURE_START,
-					self->len, &done)));
+	ASSERT_OK(dma_unmap(self->fd, 0, MOCK_APERTURE_START, self->len,
+			    &done));
 	ASSERT_EQ(0, done);
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, self->len,
-					      0)));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, self->len, 0));
 }
 
 TEST_F(container, map_outside_aperture)
 {
-	ASSERT_EQ(EINVAL, ERRNO_OF(dma_map(self->fd, self->buf, 0, P(1))));
+	ASSERT_ERRNO(EINVAL, dma_map(self->fd, self->buf, 0, P(1)));
 }
 
 TEST_F(container, unmap_all)
@@ -325,39 +306,35 @@ TEST_F(container, unmap_all)
 	unsigned int i;
 
 	for (i = 0; i != 4; i++) {
-		ASSERT_EQ(0, ERRNO_OF(dma_map(self->fd, self->buf + P(i),
-					      MOCK_APERTURE_START + P(4 * i),
-					      P(1))));
+		ASSERT_OK(dma_map(self->fd, self->buf + P(i),
+				  MOCK_APERTURE_START + P(4 * i), P(1)));
 	}
 	/* UNMAP_ALL wants iova and size both zero. */
-	ASSERT_EQ(EINVAL, ERRNO_OF(dma_unmap(self->fd, VFIO_DMA_UNMAP_FLAG_ALL,
-					     MOCK_APERTURE_START, 0, NULL)));
-	ASSERT_EQ(EINVAL, ERRNO_OF(dma_unmap(self->fd, VFIO_DMA_UNMAP_FLAG_ALL,
-					     0, P(1), NULL)));
-	ASSERT_EQ(0, ERRNO_OF(dma_unmap(self->fd, VFIO_DMA_UNMAP_FLAG_ALL, 0,
-					0, &done)));
+	ASSERT_ERRNO(EINVAL, dma_unmap(self->fd, VFIO_DMA_UNMAP_FLAG_ALL,
+				       MOCK_APERTURE_START, 0, NULL));
+	ASSERT_ERRNO(EINVAL, dma_unmap(self->fd, VFIO_DMA_UNMAP_FLAG_ALL, 0,
+				       P(1), NULL));
+	ASSERT_OK(dma_unmap(self->fd, VFIO_DMA_UNMAP_FLAG_ALL, 0, 0, &done));
 	ASSERT_EQ(P(4), done);
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(4), 0)));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(4), 0));
 }
 
 TEST_F(container, page_by_page_in_any_order)
 {
-	static const unsigned int order[] = { 5, 0, 9, 3, 15, 1, 12, 7,
+	static const unsigned int order[] = { 5, 0,  9, 3, 15, 1, 12, 7,
 					      2, 14, 8, 4, 11, 6, 13, 10 };
 	unsigned int i;
 
 	for (i = 0; i != 16; i++) {
-		ASSERT_EQ(0, ERRNO_OF(dma_map(self->fd, self->buf + P(i),
-					      MOCK_APERTURE_START + P(i),
-					      P(1))));
+		ASSERT_OK(dma_map(self->fd, self->buf + P(i),
+				  MOCK_APERTURE_START + P(i), P(1)));
 	}
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, self->hwpt,
-					     MOCK_APERTURE_START, self->buf,
-					     P(16))));
+	ASSERT_OK(iofd_check_map(self->fd, self->hwpt, MOCK_APERTURE_START,
+				 self->buf, P(16)));
 	for (i = 0; i != 16; i++) {
-		ASSERT_EQ(0, ERRNO_OF(dma_unmap(self->fd, 0,
-						MOCK_APERTURE_START +
-						P(order[i]), P(1), NULL)));
+		ASSERT_OK(dma_unmap(self->fd, 0,
+				    MOCK_APERTURE_START + P(order[i]), P(1),
+				    NULL));
 	}
 }
 
@@ -365,31 +342,26 @@ TEST_F(container, unmap_inside_a_mapping)
 {
 	__u64 done = 0;
 
-	ASSERT_EQ(0, ERRNO_OF(dma_map(self->fd, self->buf, MOCK_APERTURE_START,
-				      P(8))));
+	ASSERT_OK(dma_map(self->fd, self->buf, MOCK_APERTURE_START, P(8)));
 	if (variant->type == VFIO_TYPE1v2_IOMMU) {
 		/* v2 semantics: a mapping is removed whole or not at all. */
-		ASSERT_EQ(ENOENT, ERRNO_OF(dma_unmap(self->fd, 0,
-						     MOCK_APERTURE_START +
-						     P(2), P(2), NULL)));
-		ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf,
-						      P(8), 1)));
+		ASSERT_ERRNO(ENOENT,
+			     dma_unmap(self->fd, 0, MOCK_APERTURE_START + P(2),
+				       P(2), NULL));
+		ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(8), 1));
 		return;
 	}
 	/* v1 semantics: any page-aligned piece can be punched out. */
-	ASSERT_EQ(0, ERRNO_OF(dma_unmap(self->fd, 0, MOCK_APERTURE_START + P(2),
-					P(2), &done)));
+	ASSERT_OK(dma_unmap(self->fd, 0, MOCK_APERTURE_START + P(2), P(2),
+			    &done));
 	ASSERT_EQ(P(2), done);
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf + P(2), P(2),
-					      0)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf, P(2), 1)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_pins(self->fd, self->buf + P(4), P(4),
-					      1)));
-	ASSERT_EQ(0, ERRNO_OF(iofd_check_map(self->fd, self->hwpt,
-					     MOCK_APERTURE_START + P(4),
-					     self->buf + P(4), P(4))));
-	ASSERT_EQ(0, ERRNO_OF(dma_unmap(self->fd, 0, MOCK_APERTURE_START,
-					P(1), &done)));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf + P(2), P(2), 0));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(2), 1));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf + P(4), P(4), 1));
+	ASSERT_OK(iofd_check_map(self->fd, self->hwpt,
+				 MOCK_APERTURE_START + P(4), self->buf + P(4),
+				 P(4)));
+	ASSERT_OK(dma_unmap(self->fd, 0, MOCK_APERTURE_START, P(1), &done));
 	ASSERT_EQ(P(1), done);
 }
 
@@ -423,7 +395,7 @@ TEST_F(container, get_info)
 	argsz = offsetof(struct vfio_iommu_type1_info, cap_offset);
 	info->argsz = argsz;
 	info->flags = 0;
-	ASSERT_EQ(0, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_GET_INFO, info)));
+	ASSERT_OK(ioctl(self->fd, VFIO_IOMMU_GET_INFO, info));
 	ASSERT_EQ(VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS, info->flags);
 	/* The mock IOMMU maps CPU pages (its 2 KiB pages are too small). */
 	ASSERT_EQ(iofd_psize, info->iova_pgsizes & -info->iova_pgsizes);
@@ -434,7 +406,7 @@ TEST_F(container, get_info)
 	argsz = sizeof(*info);
 	info->argsz = argsz;
 	info->flags = 0;
-	ASSERT_EQ(0, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_GET_INFO, info)));
+	ASSERT_OK(ioctl(self->fd, VFIO_IOMMU_GET_INFO, info));
 	ASSERT_EQ(0, info->cap_offset);
 	need = info->argsz;
 	ASSERT_LT(sizeof(*info), need);
@@ -445,15 +417,15 @@ TEST_F(container, get_info)
 	memset(raw, 0xcd, sizeof(raw));
 	info->argsz = need;
 	info->flags = 0;
-	ASSERT_EQ(0, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_GET_INFO, info)));
+	ASSERT_OK(ioctl(self->fd, VFIO_IOMMU_GET_INFO, info));
 	ASSERT_EQ(need, info->argsz);
 	ASSERT_EQ(sizeof(*info), info->cap_offset);
 	ASSERT_TRUE(untouched(raw + need, sizeof(raw) - need));
 
 	cap = (void *)(raw + info->cap_offset);
 	for (;;) {
-		ASSERT_GE(need, (size_t)((unsigned char *)cap - raw) +
-				sizeof(*cap));
+		ASSERT_GE(need,
+			  (size_t)((unsigned char *)cap - raw) + sizeof(*cap));
 		ASSERT_EQ(1, cap->version);
 		if (cap->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
 			struct vfio_iommu_type1_info_cap_iova_range *r =
@@ -464,8 +436,7 @@ TEST_F(container, get_info)
 			ASSERT_EQ(MOCK_APERTURE_LAST, r->iova_ranges[0].end);
 			seen_ranges = true;
 		} else if (cap->id == VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL) {
-			struct vfio_iommu_type1_info_dma_avail *a =
-				(void *)cap;
+			struct vfio_iommu_type1_info_dma_avail *a = (void *)cap;
 
 			ASSERT_LT(0, a->avail);
 			seen_avail = true;
@@ -491,7 +462,7 @@ TEST_F(container, get_info_every_short_size)
 
 	memset(raw, 0, sizeof(raw));
 	info->argsz = sizeof(*info);
-	ASSERT_EQ(0, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_GET_INFO, info)));
+	ASSERT_OK(ioctl(self->fd, VFIO_IOMMU_GET_INFO, info));
 	need = info->argsz;
 	ASSERT_GE(sizeof(raw), need);
 
@@ -500,13 +471,11 @@ TEST_F(container, get_info_every_short_size)
 		memset(raw, 0xcd, sizeof(raw));
 		info->argsz = argsz;
 		info->flags = 0;
-		ASSERT_EQ(0, ERRNO_OF(ioctl(self->fd, VFIO_IOMMU_GET_INFO,
-					    info)));
+		ASSERT_OK(ioctl(self->fd, VFIO_IOMMU_GET_INFO, info));
 		ASSERT_TRUE(untouched(raw + argsz, sizeof(raw) - argsz));
 		ASSERT_EQ(need, info->argsz);
-		if (info->cap_offset) {
+		if (info->cap_offset)
 			ASSERT_EQ(need, argsz);
-		}
 	}
 }
 
