@@ -401,4 +401,50 @@ TEST_F(pin, cap_ipc_lock_is_exempt)
 	ASSERT_EQ(0, iofd_in_child(root_ignores_limit, &a));
 }
 
+struct fork_args {
+	int fd;
+	__u32 ioas;
+	char *buf;
+};
+
+static int map_then_exit(void *arg)
+{
+	struct fork_args *a = arg;
+
+	/* The mapping records this (soon dead) process as the page owner. */
+	CHILD_CHECK(1, !iofd_map_fixed(a->fd, a->ioas, a->buf, P(8),
+				       MOCK_APERTURE_START));
+	return 0;
+}
+
+TEST_F(pin, owner_process_gone_without_domain)
+{
+	struct fork_args a = { self->fd, self->ioas, self->buf };
+
+	ASSERT_EQ(0, iofd_in_child(map_then_exit, &a));
+	/* Nothing was pinned, and the pages' mm no longer exists. */
+	ASSERT_ERRNO(EFAULT, iofd_mock_dev(self->fd, self->ioas, NULL, NULL,
+					   NULL));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(8), 0));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, MOCK_APERTURE_START, P(8),
+			     NULL));
+}
+
+TEST_F(pin, owner_process_gone_with_domain)
+{
+	struct fork_args a = { self->fd, self->ioas, self->buf };
+	__u32 hwpt;
+
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, NULL, NULL, NULL));
+	ASSERT_EQ(0, iofd_in_child(map_then_exit, &a));
+	/* Pinned while the child lived: a new domain is filled from them. */
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(8), 1));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, NULL, &hwpt, NULL));
+	ASSERT_OK(iofd_check_map(self->fd, hwpt, MOCK_APERTURE_START,
+				 self->buf, P(8)));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, MOCK_APERTURE_START, P(8),
+			     NULL));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(8), 0));
+}
+
 TEST_HARNESS_MAIN
