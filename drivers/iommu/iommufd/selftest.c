@@ -1177,7 +1177,7 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		/* The batch code needs room for at least one element */
 		if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))
 			return -EINVAL;
-		iommufd_test_memory_limit = cmd->memory_limit.limit;
+		WRITE_ONCE(iommufd_test_memory_limit, cmd->memory_limit.limit);
 		return 0;
 	case IOMMU_TEST_OP_PASID_ATTACH:
 	case IOMMU_TEST_OP_PASID_REPLACE:
