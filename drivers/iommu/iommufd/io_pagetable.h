@@ -11,6 +11,9 @@
 #define __IO_PAGETABLE_H
 
 #include <linux/interval_tree.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/mm_types.h>
 #include <linux/rwsem.h>
 #include <linux/xarray.h>
 #include <linux/iommufd_ops.h>
@@ -52,6 +55,128 @@ struct io_pagetable {
 	u8 disable_large_pages;
 	unsigned long iova_alignment;
 };
+
+/* Internal to io_pagetable.c / pages.c / ioas.c ----------------------- */
+
+struct mm_struct;
+struct task_struct;
+struct user_struct;
+
+/*
+ * Pinned pages are tracked in chunks of IOPT_CHUNK_PAGES consecutive page
+ * indexes, allocated only while one of their pages is pinned. Each page has
+ * a count of users (an area mirrored into domains, or one access pin); it is
+ * pinned when that count leaves zero and unpinned when it returns to zero,
+ * so a page is pinned once however many domains, copies and accesses use it.
+ */
+#define IOPT_CHUNK_SHIFT	9
+#define IOPT_CHUNK_PAGES	(1UL << IOPT_CHUNK_SHIFT)
+
+struct iopt_chunk {
+	unsigned int nused;
+	unsigned int users[IOPT_CHUNK_PAGES];
+	struct page *pages[IOPT_CHUNK_PAGES];
+};
+
+/**
+ * struct iopt_pages - a range of user memory that areas map
+ * @kref: one per area using it, plus temporary holders
+ * @mutex: protects @chunks, the use counts and @npinned
+ * @source_mm: the mm the VA belongs to (mmgrab'ed)
+ * @source_task: the thread group leader that mapped, for its RLIMIT_MEMLOCK
+ * @source_user: the user charged in IOPT_PAGES_ACCOUNT_USER mode
+ * @uptr: page aligned start of the VA range
+ * @npages: pages in the range
+ * @npinned: pages currently pinned and charged
+ * @account_mode: IOPT_PAGES_ACCOUNT_*
+ * @writable: pinned with FOLL_WRITE
+ * @chunks: chunk index -> struct iopt_chunk
+ */
+struct iopt_pages {
+	struct kref kref;
+	struct mutex mutex; /* see above */
+	struct mm_struct *source_mm;
+	struct task_struct *source_task;
+	struct user_struct *source_user;
+	void __user *uptr;
+	unsigned long npages;
+	unsigned long npinned;
+	u8 account_mode;
+	bool writable;
+	struct xarray chunks;
+};
+
+/**
+ * struct iopt_area - one mapping of an IOAS
+ * @node: the IOVA range, in io_pagetable.area_itree
+ * @pages: the memory behind it
+ * @start_byte: offset of the first byte in @pages (from pages->uptr)
+ * @iommu_prot: IOFD_PROT_*
+ * @num_accesses: access pins inside the area (iova_rwsem + pages->mutex)
+ * @pinned: the area holds a use on its pages because domains mirror it
+ * @prevent_access: an unmap is waiting for accesses to let go
+ */
+struct iopt_area {
+	struct interval_tree_node node;
+	struct iopt_pages *pages;
+	unsigned long start_byte;
+	int iommu_prot;
+	unsigned int num_accesses;
+	bool pinned;
+	bool prevent_access;
+};
+
+struct iopt_reserved {
+	struct interval_tree_node node;
+	void *owner;
+};
+
+struct iopt_allowed {
+	struct interval_tree_node node;
+};
+
+static inline unsigned long iopt_area_length(struct iopt_area *area)
+{
+	return area->node.last - area->node.start + 1;
+}
+
+/* Page index in area->pages of the byte at @iova */
+static inline unsigned long iopt_area_index(struct iopt_area *area,
+					    unsigned long iova)
+{
+	return (area->start_byte + (iova - area->node.start)) >> PAGE_SHIFT;
+}
+
+static inline unsigned long iopt_area_first_index(struct iopt_area *area)
+{
+	return area->start_byte >> PAGE_SHIFT;
+}
+
+static inline unsigned long iopt_area_last_index(struct iopt_area *area)
+{
+	return iopt_area_index(area, area->node.last);
+}
+
+struct iopt_pages *iopt_pages_alloc(void __user *uptr, unsigned long length,
+				    bool writable, u8 ctx_account_mode);
+void iopt_pages_release(struct kref *kref);
+static inline void iopt_pages_put(struct iopt_pages *pages)
+{
+	kref_put(&pages->kref, iopt_pages_release);
+}
+
+int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
+		   unsigned long last);
+void iopt_pages_unpin(struct iopt_pages *pages, unsigned long first,
+		      unsigned long last);
+/* Page @index, which the caller holds a use on */
+struct page *iopt_pages_page(struct iopt_pages *pages, unsigned long index);
+int iopt_area_map_domain(struct iopt_area *area, struct iofd_domain *domain,
+			 bool small_pages);
+void iopt_area_unmap_domain(struct iopt_area *area,
+			    struct iofd_domain *domain);
+int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
+		  void *data, unsigned long length, unsigned int flags);
 
 /* API ----------------------------------------------------------------- */
 
