@@ -179,7 +179,7 @@ TEST_F(ioas, map_permissions)
 	ASSERT_OK(iofd_map(self->fd, self->ioas, self->buf, P(1), &iova,
 			   IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE));
 	iova = self->base + P(1);
-	ASSERT_OK(iofd_map(self->fd, self->ioas, self->buf, P(1), &iova,
+	ASSERT_OK(iofd_map(self->fd, self->ioas, self->buf + P(1), P(1), &iova,
 			   IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE));
 	ASSERT_MAPPED(self->buf, self->base, P(2));
 

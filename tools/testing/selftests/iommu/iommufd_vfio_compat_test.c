@@ -124,7 +124,7 @@ TEST_F(compat, unknown_vfio_ioctls)
 
 	ASSERT_ERRNO(ENOTTY, ioctl(self->fd, VFIO_IOMMU_DIRTY_PAGES, &dirty));
 	ASSERT_ERRNO(ENOTTY,
-		     ioctl(self->fd, _IO(VFIO_TYPE, VFIO_BASE + 60), scratch));
+		     ioctl(self->fd, _IO(VFIO_TYPE, VFIO_BASE + 26), scratch));
 	/* Group and device ioctls are not container ioctls. */
 	ASSERT_ERRNO(ENOTTY, ioctl(self->fd, VFIO_GROUP_GET_STATUS, scratch));
 }
