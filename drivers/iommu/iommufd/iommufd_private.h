@@ -387,9 +387,16 @@ int iommufd_test(struct iommufd_ucmd *ucmd);
 void iommufd_selftest_destroy(struct iommufd_object *obj);
 int __init iommufd_test_init(void);
 void iommufd_test_exit(void);
+/*
+ * Fault injection point for Linux's iommufd_fail_nth selftest: true when
+ * the caller should fail as if out of memory. Counts against the per-task
+ * fail-nth of CONFIG_FAULT_INJECTION; always false without it.
+ */
+bool iommufd_should_fail(void);
 #else
 static inline int iommufd_test_init(void) { return 0; }
 static inline void iommufd_test_exit(void) { }
+static inline bool iommufd_should_fail(void) { return false; }
 #endif
 
 #endif

@@ -17,6 +17,8 @@
  * IOPTE for it.
  */
 #include <linux/anon_inodes.h>
+#include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/file.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
@@ -158,6 +160,9 @@ static int mock_domain_map(struct iofd_domain *domain, unsigned long iova,
 	if (WARN_ON(!size || iova % MOCK_IO_PAGE_SIZE ||
 		    paddr % MOCK_IO_PAGE_SIZE || size % MOCK_IO_PAGE_SIZE))
 		return -EINVAL;
+	/* Lets fail_nth reach the core's domain-map error paths */
+	if (iommufd_should_fail())
+		return -ENOENT;
 
 	/*
 	 * One walk of the xarray for the whole call rather than one xa_store()
@@ -1191,12 +1196,34 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 	}
 }
 
+/*
+ * fail_iommufd: a fault-injection point of our own, next to failslab and
+ * fail_page_alloc, for the places where an allocation failure would be
+ * hidden (xarray retries) or where the error path has no allocation at all.
+ */
+static DECLARE_FAULT_ATTR(fail_iommufd);
+static struct dentry *fail_iommufd_dir;
+
+bool iommufd_should_fail(void)
+{
+	return should_fail(&fail_iommufd, 1);
+}
+
 int __init iommufd_test_init(void)
 {
+	/*
+	 * Optional: without CONFIG_FAULT_INJECTION_DEBUG_FS, or if another
+	 * module already owns the name, the point still honours fail-nth.
+	 */
+	fail_iommufd_dir = fault_create_debugfs_attr("fail_iommufd", NULL,
+						     &fail_iommufd);
+	if (IS_ERR(fail_iommufd_dir))
+		fail_iommufd_dir = NULL;
 	return 0;
 }
 
 void iommufd_test_exit(void)
 {
+	debugfs_remove_recursive(fail_iommufd_dir);
 	ida_destroy(&mock_dev_ida);
 }
