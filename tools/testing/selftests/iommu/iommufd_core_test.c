@@ -347,4 +347,72 @@ TEST_F(core, many_objects_then_close)
 	self->fd = -1;
 }
 
+struct fork_map {
+	int fd;
+	__u32 ioas;
+	char *buf;
+	size_t len;
+};
+
+static int map_in_child(void *arg)
+{
+	struct fork_map *m = arg;
+
+	CHILD_CHECK(1, !iofd_map_fixed(m->fd, m->ioas, m->buf, m->len,
+				       MOCK_APERTURE_START));
+	return 0;
+}
+
+TEST_F(core, fd_shared_across_fork)
+{
+	struct fork_map m = { .fd = self->fd, .len = 8 * iofd_psize };
+	__u64 bytes = 0;
+
+	m.buf = iofd_alloc_buf(m.len);
+	ASSERT_NE(NULL, m.buf);
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &m.ioas));
+	/* The context belongs to the open file, not to a process. */
+	ASSERT_EQ(0, iofd_in_child(map_in_child, &m));
+	/* The child's mapping outlives the child. */
+	ASSERT_OK(iofd_unmap(self->fd, m.ioas, 0, UINT64_MAX, &bytes));
+	ASSERT_EQ(m.len, bytes);
+	munmap(m.buf, m.len);
+}
+
+/* Reference count of our module, or -1 when it is not visible. */
+static long module_refs(void)
+{
+	FILE *f = fopen("/sys/module/iommufd_core/refcnt", "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+TEST_F(core, open_files_pin_the_module)
+{
+	long base = module_refs();
+	int fd2, afd;
+	__u32 ioas;
+
+	if (base < 0)
+		SKIP(return, "no /sys/module/iommufd_core/refcnt");
+	/* Every open file keeps the module loaded ... */
+	fd2 = iofd_open();
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(base + 1, module_refs());
+	/* ... and so does every file the module hands out. */
+	ASSERT_OK(iofd_ioas_alloc(fd2, &ioas));
+	ASSERT_OK(iofd_access_create(fd2, ioas, 0, &afd));
+	ASSERT_LT(base + 1, module_refs());
+	ASSERT_EQ(0, close(afd));
+	ASSERT_EQ(base + 1, module_refs());
+	ASSERT_EQ(0, close(fd2));
+	ASSERT_EQ(base, module_refs());
+}
+
 TEST_HARNESS_MAIN

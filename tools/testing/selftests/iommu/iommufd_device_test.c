@@ -417,4 +417,20 @@ TEST_F(dev, unplug_with_mappings_unpins)
 	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(4), 1));
 }
 
+TEST_F(dev, hw_info_capabilities)
+{
+	struct iommu_hw_info cmd;
+	__u32 idev;
+
+	/* The mock IOMMU can track dirty pages unless told otherwise. */
+	ASSERT_OK(hw_info(self->fd, self->idev, 0, 0, NULL, 0, &cmd));
+	ASSERT_EQ(IOMMU_HW_CAP_DIRTY_TRACKING,
+		  cmd.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING);
+	ASSERT_OK(iofd_mock_dev_flags(self->fd, self->ioas,
+				      MOCK_FLAGS_DEVICE_NO_DIRTY, NULL, NULL,
+				      &idev));
+	ASSERT_OK(hw_info(self->fd, idev, 0, 0, NULL, 0, &cmd));
+	ASSERT_EQ(0, cmd.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING);
+}
+
 TEST_HARNESS_MAIN
