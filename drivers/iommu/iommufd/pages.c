@@ -134,9 +134,12 @@ static int iopt_pages_charge(struct iopt_pages *pages, unsigned long npages)
 		rc = iopt_charge_user(pages, npages);
 	else if (pages->account_mode == IOPT_PAGES_ACCOUNT_MM)
 		rc = iopt_charge_mm(pages, npages, true);
-	if (!rc)
-		pages->npinned += npages;
-	return rc;
+	if (rc)
+		return rc;
+	pages->npinned += npages;
+	/* VmPin in /proc/PID/status, whatever the charging mode */
+	atomic64_add(npages, &pages->source_mm->pinned_vm);
+	return 0;
 }
 
 static void iopt_pages_refund(struct iopt_pages *pages, unsigned long npages)
@@ -144,6 +147,7 @@ static void iopt_pages_refund(struct iopt_pages *pages, unsigned long npages)
 	if (!npages || WARN_ON(npages > pages->npinned))
 		return;
 	pages->npinned -= npages;
+	atomic64_sub(npages, &pages->source_mm->pinned_vm);
 	if (pages->account_mode == IOPT_PAGES_ACCOUNT_USER) {
 		WARN_ON(atomic_long_read(&pages->source_user->locked_vm) <
 			npages);
