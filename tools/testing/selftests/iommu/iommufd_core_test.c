@@ -6,6 +6,8 @@
  */
 #include "iofd_test_util.h"
 
+#include <signal.h>
+
 FIXTURE(core)
 {
 	int fd;
@@ -413,6 +415,56 @@ TEST_F(core, open_files_pin_the_module)
 	ASSERT_EQ(base + 1, module_refs());
 	ASSERT_EQ(0, close(fd2));
 	ASSERT_EQ(base, module_refs());
+}
+
+static int map_until_killed(void *arg)
+{
+	char *buf = arg;
+	__u32 ioas;
+	int fd = iofd_open();
+
+	CHILD_CHECK(1, fd >= 0);
+	CHILD_CHECK(2, !iofd_ioas_alloc(fd, &ioas));
+	CHILD_CHECK(3, !iofd_mock_dev(fd, ioas, NULL, NULL, NULL));
+	/* The first half stays mapped, the second comes and goes. */
+	CHILD_CHECK(4, !iofd_map_fixed(fd, ioas, buf, 32 * iofd_psize,
+				       MOCK_APERTURE_START));
+	for (;;) {
+		__u64 iova;
+
+		if (!iofd_map_auto(fd, ioas, buf + 32 * iofd_psize,
+				   32 * iofd_psize, &iova))
+			iofd_unmap(fd, ioas, iova, 32 * iofd_psize, NULL);
+	}
+	return 0;
+}
+
+TEST_F(core, sigkill_releases_pins)
+{
+	size_t len = 64 * iofd_psize;
+	char *buf = iofd_alloc_buf(len);
+	unsigned int i;
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, buf);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(map_until_killed(buf));
+	/* Wait until the child has pinned the first half, then kill it. */
+	for (i = 0; i != 5000; i++) {
+		if (!iofd_check_pins(self->fd, buf, len / 2, 1))
+			break;
+		usleep(1000);
+	}
+	ASSERT_OK(iofd_check_pins(self->fd, buf, len / 2, 1));
+	usleep(20000);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+	ASSERT_OK(iofd_check_pins(self->fd, buf, len, 0));
+	munmap(buf, len);
 }
 
 TEST_HARNESS_MAIN

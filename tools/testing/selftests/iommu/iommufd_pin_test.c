@@ -221,7 +221,6 @@ TEST_F(pin, vmpin_huge_page_backed)
 struct limit_args {
 	char *buf;
 	unsigned long limit_pages;
-	int fd; /* opened by the parent when >= 0 */
 	bool mm_mode;
 };
 
@@ -458,6 +457,86 @@ TEST_F(pin, owner_process_gone_with_domain)
 	ASSERT_OK(iofd_unmap(self->fd, self->ioas, MOCK_APERTURE_START, P(8),
 			     NULL));
 	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(8), 0));
+}
+
+static int copy_charged_once(void *arg)
+{
+	struct limit_args *a = arg;
+	long lck0 = iofd_status_kb("VmLck");
+	__u64 iova = MOCK_APERTURE_START;
+	__u32 src, dst;
+	int fd;
+
+	CHILD_CHECK(1, !open_unprivileged(a, &fd, 1));
+	CHILD_CHECK(2, !iofd_ioas_alloc(fd, &src));
+	CHILD_CHECK(3, !iofd_ioas_alloc(fd, &dst));
+	CHILD_CHECK(4, !iofd_mock_dev(fd, src, NULL, NULL, NULL));
+	CHILD_CHECK(5, !iofd_mock_dev(fd, dst, NULL, NULL, NULL));
+	CHILD_CHECK(6, !iofd_map_fixed(fd, src, a->buf, P(48), iova));
+	/* 48 + 48 would be over the limit of 64: the copy must be free. */
+	CHILD_CHECK(7, !iofd_copy(fd, dst, &iova, src, iova, P(48),
+				  IOMMU_IOAS_MAP_FIXED_IOVA | IOFD_RW));
+	CHILD_CHECK(8, iofd_status_kb("VmLck") ==
+			       lck0 + (a->mm_mode ? KB(48) : 0));
+	/* The shared pages stay charged until their last user is gone. */
+	CHILD_CHECK(9, !iofd_unmap(fd, src, iova, P(48), NULL));
+	CHILD_CHECK(10, iofd_status_kb("VmLck") ==
+				lck0 + (a->mm_mode ? KB(48) : 0));
+	CHILD_CHECK(11, iofd_map_fixed(fd, src, a->buf + P(64), P(32),
+				       iova) == -1);
+	CHILD_CHECK(12, errno == ENOMEM);
+	CHILD_CHECK(13, !iofd_unmap(fd, dst, iova, P(48), NULL));
+	CHILD_CHECK(14, iofd_status_kb("VmLck") == lck0);
+	CHILD_CHECK(15, !iofd_map_fixed(fd, src, a->buf + P(64), P(64), iova));
+	close(fd);
+	return 0;
+}
+
+TEST_F(pin, rlimit_copy_charged_once)
+{
+	struct limit_args a = { .buf = self->buf, .limit_pages = 64 };
+
+	ASSERT_EQ(0, iofd_in_child(copy_charged_once, &a));
+	a.mm_mode = true;
+	ASSERT_EQ(0, iofd_in_child(copy_charged_once, &a));
+}
+
+static int access_pins_charged(void *arg)
+{
+	struct limit_args *a = arg;
+	long lck0 = iofd_status_kb("VmLck");
+	__u64 iova = MOCK_APERTURE_START;
+	__u32 ioas, id;
+	int fd, afd;
+
+	CHILD_CHECK(1, !open_unprivileged(a, &fd, 1));
+	CHILD_CHECK(2, !iofd_ioas_alloc(fd, &ioas));
+	/* No domain: only what the access pins is charged. */
+	CHILD_CHECK(3, !iofd_map_fixed(fd, ioas, a->buf, P(128), iova));
+	CHILD_CHECK(4, !iofd_access_create(fd, ioas,
+					   MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+					   &afd));
+	CHILD_CHECK(5, !iofd_access_pin(fd, afd, 0, iova, P(48), a->buf, &id));
+	CHILD_CHECK(6, iofd_status_kb("VmLck") ==
+			       lck0 + (a->mm_mode ? KB(48) : 0));
+	CHILD_CHECK(7, iofd_access_pin(fd, afd, 0, iova + P(64), P(32), NULL,
+				       &id) == -1);
+	CHILD_CHECK(8, errno == ENOMEM);
+	/* Pinning the same pages again costs nothing. */
+	CHILD_CHECK(9, !iofd_access_pin(fd, afd, 0, iova, P(16), NULL, &id));
+	CHILD_CHECK(10, !close(afd));
+	CHILD_CHECK(11, iofd_status_kb("VmLck") == lck0);
+	close(fd);
+	return 0;
+}
+
+TEST_F(pin, rlimit_access_pins)
+{
+	struct limit_args a = { .buf = self->buf, .limit_pages = 64 };
+
+	ASSERT_EQ(0, iofd_in_child(access_pins_charged, &a));
+	a.mm_mode = true;
+	ASSERT_EQ(0, iofd_in_child(access_pins_charged, &a));
 }
 
 TEST_HARNESS_MAIN
