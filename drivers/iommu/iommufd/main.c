@@ -148,6 +148,10 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 {
 	struct iommufd_object *obj;
 
+	/* Fault injection (fail_iommufd): every lookup may be made to miss */
+	if (iommufd_should_fail())
+		return ERR_PTR(-ENOENT);
+
 	/*
 	 * The xa_lock keeps the object from being erased and freed between
 	 * the load and taking the reference.
