@@ -10,6 +10,7 @@
 #ifndef __IO_PAGETABLE_H
 #define __IO_PAGETABLE_H
 
+#include <linux/bits.h>
 #include <linux/interval_tree.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
@@ -68,14 +69,16 @@ struct user_struct;
  * a count of users (an area mirrored into domains, or one access pin); it is
  * pinned when that count leaves zero and unpinned when it returns to zero,
  * so a page is pinned once however many domains, copies and accesses use it.
+ * A chunk holds only as many pages as the range has, so small mappings stay
+ * small.
  */
 #define IOPT_CHUNK_SHIFT	9
-#define IOPT_CHUNK_PAGES	(1UL << IOPT_CHUNK_SHIFT)
+#define IOPT_CHUNK_PAGES	BIT(IOPT_CHUNK_SHIFT)
 
 struct iopt_chunk {
 	unsigned int nused;
-	unsigned int users[IOPT_CHUNK_PAGES];
-	struct page *pages[IOPT_CHUNK_PAGES];
+	unsigned int *users;	/* after @pages, in the same allocation */
+	struct page *pages[];	/* min(IOPT_CHUNK_PAGES, what is left) */
 };
 
 /**

@@ -163,14 +163,20 @@ static struct iopt_chunk *iopt_chunk_get(struct iopt_pages *pages,
 					 unsigned long cidx)
 {
 	struct iopt_chunk *chunk;
+	unsigned long cap;
 	int rc;
 
 	chunk = xa_load(&pages->chunks, cidx);
 	if (chunk)
 		return chunk;
-	chunk = kvzalloc(sizeof(*chunk), GFP_KERNEL_ACCOUNT);
+	cap = min_t(unsigned long, IOPT_CHUNK_PAGES,
+		    pages->npages - (cidx << IOPT_CHUNK_SHIFT));
+	chunk = kvzalloc(struct_size(chunk, pages, cap) +
+				 cap * sizeof(*chunk->users),
+			 GFP_KERNEL_ACCOUNT);
 	if (!chunk)
 		return NULL;
+	chunk->users = (unsigned int *)&chunk->pages[cap];
 	rc = xa_err(xa_store(&pages->chunks, cidx, chunk, GFP_KERNEL_ACCOUNT));
 	if (rc) {
 		kvfree(chunk);
