@@ -417,4 +417,26 @@ TEST_F(acc, replace_ioas)
 	munmap(other, P(4));
 }
 
+TEST_F(acc, access_outlives_its_iommufd)
+{
+	__u32 id;
+	int afd;
+
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, self->len,
+				 self->base));
+	ASSERT_OK(iofd_access_create(self->fd, self->ioas,
+				     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				     &afd));
+	ASSERT_OK(iofd_access_pin(self->fd, afd, 0, self->base, self->len,
+				  self->buf, &id));
+	/* The iommufd goes first; the access still holds what it uses. */
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = iofd_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, self->len, 1));
+	/* Closing the access releases the old context and its pins. */
+	ASSERT_EQ(0, close(afd));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, self->len, 0));
+}
+
 TEST_HARNESS_MAIN

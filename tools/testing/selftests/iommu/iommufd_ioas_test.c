@@ -326,9 +326,17 @@ TEST_F(ioas, map_overflow)
 TEST_F(ioas, map_outside_aperture)
 {
 	if (!variant->devices) {
-		/* Without a domain every IOVA is usable, even 0. */
+		__u64 bytes = 0;
+
+		/* Without a domain every IOVA is usable, even 0 ... */
 		ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(1),
 					 0));
+		/* ... and the very last page of the 64-bit space. */
+		ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, P(1),
+					 UINT64_MAX - P(1) + 1));
+		ASSERT_OK(iofd_unmap(self->fd, self->ioas,
+				     UINT64_MAX - P(1) + 1, P(1), &bytes));
+		ASSERT_EQ(P(1), bytes);
 		return;
 	}
 	ASSERT_ERRNO(EINVAL,
@@ -937,6 +945,25 @@ static int set_rlimit_mode_unprivileged(void *unused)
 TEST(rlimit_mode_needs_cap_sys_resource)
 {
 	ASSERT_EQ(0, iofd_in_child(set_rlimit_mode_unprivileged, NULL));
+}
+
+TEST_F(ioas, unaligned_area_blocks_attach)
+{
+	__u32 stdev;
+
+	/* An area on a 1-byte boundary the mock IOMMU cannot express. */
+	if (variant->devices) {
+		ASSERT_OK(iofd_destroy(self->fd, self->stdev[0]));
+		if (variant->devices > 1)
+			ASSERT_OK(iofd_destroy(self->fd, self->stdev[1]));
+	}
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf + 1, 100,
+				 self->base + 1));
+	ASSERT_ERRNO(EADDRINUSE, iofd_mock_dev(self->fd, self->ioas, &stdev,
+					       NULL, NULL));
+	/* Gone again, the device attaches. */
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
+	ASSERT_OK(iofd_mock_dev(self->fd, self->ioas, &stdev, NULL, NULL));
 }
 
 TEST_HARNESS_MAIN

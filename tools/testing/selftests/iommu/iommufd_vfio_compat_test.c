@@ -295,9 +295,33 @@ TEST_F(container, map_and_unmap)
 	ASSERT_OK(iofd_check_pins(self->fd, self->buf, self->len, 0));
 }
 
-TEST_F(container, map_outside_aperture)
+TEST_F(container, map_bad_ranges)
 {
 	ASSERT_ERRNO(EINVAL, dma_map(self->fd, self->buf, 0, P(1)));
+	ASSERT_ERRNO(EINVAL, dma_map(self->fd, self->buf, MOCK_APERTURE_START,
+				     0));
+	ASSERT_ERRNO(EOVERFLOW, dma_map(self->fd, self->buf,
+					UINT64_MAX - P(1) + 1, P(2)));
+	ASSERT_ERRNO(EINVAL, dma_unmap(self->fd, 0, MOCK_APERTURE_START, 0,
+				       NULL));
+}
+
+TEST_F(container, type1_after_maps)
+{
+	__u32 id = self->ioas;
+
+	if (variant->type == VFIO_TYPE1_IOMMU)
+		return;
+	/*
+	 * Switching to v1 means no large IOPTEs, which cannot be arranged
+	 * once a domain has mappings in it.
+	 */
+	ASSERT_OK(dma_map(self->fd, self->buf, MOCK_APERTURE_START, P(4)));
+	ASSERT_ERRNO(EINVAL, ioctl(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU));
+	ASSERT_OK(dma_unmap(self->fd, VFIO_DMA_UNMAP_FLAG_ALL, 0, 0, NULL));
+	ASSERT_OK(ioctl(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU));
+	ASSERT_OK(iofd_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
+	ASSERT_EQ(self->ioas, id);
 }
 
 TEST_F(container, unmap_all)
