@@ -655,6 +655,9 @@ int iopt_table_enforce_dev_resv_regions(struct io_pagetable *iopt,
 	unsigned int i;
 	int rc = 0;
 
+	if (iommufd_should_fail())
+		return -EINVAL;
+
 	down_write(&iopt->iova_rwsem);
 	for (i = 0; i != hwdev->nr_resv; i++) {
 		const struct iofd_resv_region *r = &hwdev->resv[i];

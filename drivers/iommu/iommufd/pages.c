@@ -92,6 +92,23 @@ void iopt_pages_release(struct kref *kref)
 
 /* Accounting ------------------------------------------------------------ */
 
+/*
+ * user_struct only has locked_vm when one of these users of it is built in
+ * (include/linux/sched/user.h). Without it, per-user charging falls back to
+ * charging the mm, which still enforces RLIMIT_MEMLOCK per process.
+ */
+#if defined(CONFIG_NET) || defined(CONFIG_IO_URING) || \
+	defined(CONFIG_VFIO_PCI_ZDEV_KVM) || IS_ENABLED(CONFIG_IOMMUFD) || \
+	defined(CONFIG_SECRETMEM)
+#define IOPT_USER_LOCKED_VM 1
+#else
+#define IOPT_USER_LOCKED_VM 0
+#endif
+
+static int iopt_charge_mm(struct iopt_pages *pages, unsigned long npages,
+			  bool inc);
+
+#if IOPT_USER_LOCKED_VM
 static int iopt_charge_user(struct iopt_pages *pages, unsigned long npages)
 {
 	unsigned long limit = task_rlimit(pages->source_task, RLIMIT_MEMLOCK) >>
@@ -107,6 +124,25 @@ static int iopt_charge_user(struct iopt_pages *pages, unsigned long npages)
 	} while (!atomic_long_try_cmpxchg(locked, &cur, want));
 	return 0;
 }
+
+static void iopt_refund_user(struct iopt_pages *pages, unsigned long npages)
+{
+	atomic_long_t *locked = &pages->source_user->locked_vm;
+
+	WARN_ON(atomic_long_read(locked) < npages);
+	atomic_long_sub(npages, locked);
+}
+#else
+static int iopt_charge_user(struct iopt_pages *pages, unsigned long npages)
+{
+	return iopt_charge_mm(pages, npages, true);
+}
+
+static void iopt_refund_user(struct iopt_pages *pages, unsigned long npages)
+{
+	iopt_charge_mm(pages, npages, false);
+}
+#endif
 
 static int iopt_charge_mm(struct iopt_pages *pages, unsigned long npages,
 			  bool inc)
@@ -148,13 +184,10 @@ static void iopt_pages_refund(struct iopt_pages *pages, unsigned long npages)
 		return;
 	pages->npinned -= npages;
 	atomic64_sub(npages, &pages->source_mm->pinned_vm);
-	if (pages->account_mode == IOPT_PAGES_ACCOUNT_USER) {
-		WARN_ON(atomic_long_read(&pages->source_user->locked_vm) <
-			npages);
-		atomic_long_sub(npages, &pages->source_user->locked_vm);
-	} else if (pages->account_mode == IOPT_PAGES_ACCOUNT_MM) {
+	if (pages->account_mode == IOPT_PAGES_ACCOUNT_USER)
+		iopt_refund_user(pages, npages);
+	else if (pages->account_mode == IOPT_PAGES_ACCOUNT_MM)
 		iopt_charge_mm(pages, npages, false);
-	}
 }
 
 /* Pinning --------------------------------------------------------------- */
@@ -221,6 +254,11 @@ static long iopt_pin_some(struct iopt_pin_state *st, unsigned long index,
 	unsigned long uptr = (unsigned long)pages->uptr + index * PAGE_SIZE;
 	long rc;
 
+	/* Fault injection (fail_iommufd) exercises every unwind of a pin */
+	if (iommufd_should_fail()) {
+		rc = -EFAULT;
+		goto out;
+	}
 	if (!st->remote) {
 		rc = pin_user_pages_fast(uptr, npages, st->gup_flags, out);
 		goto out;
@@ -571,6 +609,8 @@ static int iopt_pages_rw_unpinned(struct iopt_pages *pages,
 		return rc ? -EFAULT : 0;
 	}
 
+	if (iommufd_should_fail())
+		return -EFAULT;
 	if (!mmget_not_zero(pages->source_mm))
 		return -EFAULT;
 	mmap_read_lock(pages->source_mm);
