@@ -9,12 +9,14 @@
  * the same driver ops (include/linux/iommufd_ops.h) as any other IOMMU, so
  * everything the tests see went through the real core paths.
  *
- * The mock page table is an xarray indexed by IOVA / MOCK_IO_PAGE_SIZE.
- * Each entry is an xarray value holding the physical address in
- * MOCK_IO_PAGE_SIZE units plus marker bits. The markers remember where each
- * map call started and ended, so unmap can tell when the core splits a range
- * it mapped in one call; that would break a real IOMMU that used a large
- * IOPTE for it.
+ * The mock page table is an xarray indexed by IOVA / MOCK_IO_PAGE_SIZE (a
+ * "chunk"). One map call becomes a few multi-index entries, the largest
+ * naturally aligned power-of-two blocks that tile it, so its cost does not
+ * grow with its length. Every entry is an xarray value holding the distance
+ * from IOVA chunk to physical chunk (constant within a call) plus marker
+ * bits. The markers remember which blocks began and ended each map call, so
+ * unmap can tell when the core splits a range it mapped in one call; that
+ * would break a real IOMMU that used a large IOPTE for it.
  */
 #include <linux/anon_inodes.h>
 #include <linux/debugfs.h>
@@ -38,17 +40,15 @@ enum {
 };
 
 /*
- * Layout of a mock IOPTE (an xarray value, so bit 63 is unavailable): the
- * low bits hold paddr / MOCK_IO_PAGE_SIZE, the bits from MOCK_PTE_FLAG_SHIFT
- * up are markers.
+ * Layout of a mock IOPTE (an xarray value, so bit 63 is unavailable): bits
+ * 0..47 hold physical chunk - IOVA chunk as a signed number, the bits above
+ * are markers.
  */
-#define MOCK_PTE_FLAG_SHIFT	52
-#define MOCK_PTE_ADDR_MASK	(BIT(MOCK_PTE_FLAG_SHIFT) - 1)
-#define MOCK_PTE_MAP_START	BIT(MOCK_PTE_FLAG_SHIFT + 0)
-#define MOCK_PTE_MAP_LAST	BIT(MOCK_PTE_FLAG_SHIFT + 1)
-#define MOCK_PTE_DIRTY		BIT(MOCK_PTE_FLAG_SHIFT + 2)
-#define MOCK_PTE_WRITE		BIT(MOCK_PTE_FLAG_SHIFT + 3)
-#define MOCK_PTE_HUGE		BIT(MOCK_PTE_FLAG_SHIFT + 4)
+#define MOCK_PTE_DELTA_BITS	48
+#define MOCK_PTE_DELTA_MASK	(BIT_ULL(MOCK_PTE_DELTA_BITS) - 1)
+#define MOCK_PTE_MAP_START	BIT_ULL(MOCK_PTE_DELTA_BITS + 0)
+#define MOCK_PTE_MAP_LAST	BIT_ULL(MOCK_PTE_DELTA_BITS + 1)
+#define MOCK_PTE_WRITE		BIT_ULL(MOCK_PTE_DELTA_BITS + 2)
 
 /* The upstream selftests refuse larger access buffers too */
 #define MOCK_ACCESS_MAX_LENGTH	SZ_16M
@@ -103,46 +103,89 @@ static struct mock_dev *to_mock_dev(struct iofd_hw_dev *hwdev)
  * Mock domain
  */
 
-/*
- * How many IOPTEs map and unmap touch with the xarray lock held before they
- * give other CPUs a turn; large maps would otherwise hold it for long.
- */
-#define MOCK_PTES_PER_LOCK	4096
-
-/* The IOPTE for chunk @i of a map call of @nr chunks */
-static u64 mock_pte(phys_addr_t paddr, unsigned long i, unsigned long nr,
-		    unsigned int prot, bool huge)
+/* The physical chunk that IOVA chunk @index of entry @ent translates to */
+static unsigned long mock_pte_chunk(void *ent, unsigned long index)
 {
-	u64 pte = paddr / MOCK_IO_PAGE_SIZE + i;
+	u64 pte = xa_to_value(ent);
 
-	if (i == 0)
-		pte |= MOCK_PTE_MAP_START;
-	if (i == nr - 1)
-		pte |= MOCK_PTE_MAP_LAST;
-	if (prot & IOFD_PROT_WRITE)
-		pte |= MOCK_PTE_WRITE;
-	if (huge)
-		pte |= MOCK_PTE_HUGE;
-	return pte;
+	return index + sign_extend64(pte & MOCK_PTE_DELTA_MASK,
+				     MOCK_PTE_DELTA_BITS - 1);
+}
+
+/* Order of the largest aligned block at @index that fits in @nr chunks */
+static unsigned int mock_block_order(unsigned long index, unsigned long nr)
+{
+	unsigned int order;
+
+	if (!IS_ENABLED(CONFIG_XARRAY_MULTI))
+		return 0;
+	order = ilog2(nr);
+	if (index)
+		order = min(order, (unsigned int)__ffs(index));
+	return order;
 }
 
 /*
- * Like a real driver, use a large IOPTE wherever IOVA and physical address
- * are both aligned and the rest of the call covers it. Returns the number
- * of chunks from @i on that belong to one large IOPTE, 0 for none.
+ * Store @pte over chunks [index, end) as aligned blocks; the first block
+ * also gets @first_flags and the last @last_flags. Called with the xarray
+ * lock held; a node allocation that fails under it is retried outside it
+ * when @gfp allows. On failure *@done is where the stored part ends.
  */
-static unsigned long mock_huge_run(struct iofd_domain *domain,
-				   unsigned long iova, phys_addr_t paddr,
-				   unsigned long i, unsigned long nr)
+static int mock_store_blocks(struct mock_domain *mock, unsigned long index,
+			     unsigned long end, u64 pte, u64 first_flags,
+			     u64 last_flags, gfp_t gfp, unsigned long *done)
+	__must_hold(&mock->ptes.xa_lock)
 {
-	unsigned long off = i * MOCK_IO_PAGE_SIZE;
+	XA_STATE(xas, &mock->ptes, index);
+	unsigned long start = index;
+	int rc = 0;
 
-	if (!(domain->pgsize_bitmap & MOCK_HUGE_PAGE_SIZE) ||
-	    !IS_ALIGNED(iova + off, MOCK_HUGE_PAGE_SIZE) ||
-	    !IS_ALIGNED(paddr + off, MOCK_HUGE_PAGE_SIZE) ||
-	    (nr - i) * MOCK_IO_PAGE_SIZE < MOCK_HUGE_PAGE_SIZE)
-		return 0;
-	return MOCK_HUGE_PAGE_SIZE / MOCK_IO_PAGE_SIZE;
+	while (index != end) {
+		unsigned int order = mock_block_order(index, end - index);
+		unsigned long next = index + (1UL << order);
+		u64 val = pte;
+		void *old;
+
+		if (index == start)
+			val |= first_flags;
+		if (next == end)
+			val |= last_flags;
+		xas_set_order(&xas, index, order);
+		old = xas_store(&xas, xa_mk_value(val));
+		if (xas_error(&xas)) {
+			xas_unlock(&xas);
+			if (!xas_nomem(&xas, gfp)) {
+				xas_lock(&xas);
+				rc = xas_error(&xas);
+				break;
+			}
+			xas_lock(&xas);
+			continue;
+		}
+		/* The core must never map over a live IOPTE */
+		WARN_ON_ONCE(old);
+		index = next;
+	}
+	/* With no error pending this frees a retry node left unused */
+	if (!rc)
+		xas_nomem(&xas, gfp);
+	*done = index;
+	return rc;
+}
+
+/* Clear chunks [index, end), which hold whole blocks. Lock held. */
+static void mock_clear_blocks(struct mock_domain *mock, unsigned long index,
+			      unsigned long end)
+{
+	XA_STATE(xas, &mock->ptes, index);
+
+	while (index != end) {
+		unsigned int order = mock_block_order(index, end - index);
+
+		xas_set_order(&xas, index, order);
+		xas_store(&xas, NULL);
+		index += 1UL << order;
+	}
 }
 
 static int mock_domain_map(struct iofd_domain *domain, unsigned long iova,
@@ -151,65 +194,56 @@ static int mock_domain_map(struct iofd_domain *domain, unsigned long iova,
 {
 	struct mock_domain *mock = to_mock_domain(domain);
 	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
-	unsigned long nr = size / MOCK_IO_PAGE_SIZE;
-	XA_STATE(xas, &mock->ptes, first);
-	unsigned long huge_left = 0;
-	unsigned long i = 0;
+	unsigned long end = first + size / MOCK_IO_PAGE_SIZE;
+	s64 delta = (s64)(paddr / MOCK_IO_PAGE_SIZE) - (s64)first;
+	unsigned long done;
+	u64 pte;
 	int rc;
 
 	if (WARN_ON(!size || iova % MOCK_IO_PAGE_SIZE ||
 		    paddr % MOCK_IO_PAGE_SIZE || size % MOCK_IO_PAGE_SIZE))
 		return -EINVAL;
+	if (WARN_ON(sign_extend64(delta & MOCK_PTE_DELTA_MASK,
+				  MOCK_PTE_DELTA_BITS - 1) != delta))
+		return -EINVAL;
 	/* Lets fail_nth reach the core's domain-map error paths */
 	if (iommufd_should_fail())
 		return -ENOENT;
 
-	/*
-	 * One walk of the xarray for the whole call rather than one xa_store()
-	 * per chunk: consecutive indices mostly share a leaf node. Node
-	 * allocations that fail under the lock are retried outside it.
-	 */
-	do {
-		unsigned long batch_end;
+	pte = delta & MOCK_PTE_DELTA_MASK;
+	if (prot & IOFD_PROT_WRITE)
+		pte |= MOCK_PTE_WRITE;
 
-		xas_lock(&xas);
-		batch_end = min(nr, i + MOCK_PTES_PER_LOCK);
-		for (; i != batch_end; i++) {
-			void *old;
-
-			if (!huge_left)
-				huge_left = mock_huge_run(domain, iova, paddr,
-							  i, nr);
-			old = xas_store(&xas,
-					xa_mk_value(mock_pte(paddr, i, nr, prot,
-							     huge_left)));
-			if (xas_error(&xas))
-				break;
-			/* The core must never map over a live IOPTE */
-			WARN_ON_ONCE(old);
-			if (huge_left)
-				huge_left--;
-			xas_next(&xas);
-		}
-		xas_unlock(&xas);
-		if (!xas_error(&xas) && i != nr) {
-			/* Resume at the next chunk once the lock is retaken */
-			xas_set(&xas, first + i);
-			if (gfpflags_allow_blocking(gfp))
-				cond_resched();
-		}
-		/* xas_nomem() also frees a node allocated but not used */
-	} while (xas_nomem(&xas, gfp) || (i != nr && !xas_error(&xas)));
-
-	rc = xas_error(&xas);
-	if (rc) {
-		/* Nothing of a failed call may stay mapped */
-		xa_lock(&mock->ptes);
-		while (i--)
-			__xa_erase(&mock->ptes, first + i);
-		xa_unlock(&mock->ptes);
-	}
+	xa_lock(&mock->ptes);
+	rc = mock_store_blocks(mock, first, end, pte, MOCK_PTE_MAP_START,
+			       MOCK_PTE_MAP_LAST, gfp, &done);
+	/* Nothing of a failed call may stay mapped */
+	if (rc)
+		mock_clear_blocks(mock, first, done);
+	xa_unlock(&mock->ptes);
 	return rc;
+}
+
+/*
+ * The core unmapped part of a block: a contract violation already warned
+ * about. Keep the rest of the block mapped so that the accounting of the
+ * test stays sane. Lock held.
+ */
+static void mock_split_block(struct mock_domain *mock, unsigned long bstart,
+			     unsigned long bend, unsigned long first,
+			     unsigned long last, u64 pte)
+{
+	u64 flags = MOCK_PTE_MAP_START | MOCK_PTE_MAP_LAST;
+	unsigned long done;
+
+	pte &= ~flags;
+	mock_clear_blocks(mock, bstart, bend + 1);
+	if (bstart < first)
+		mock_store_blocks(mock, bstart, first, pte, flags, flags,
+				  GFP_ATOMIC, &done);
+	if (bend > last)
+		mock_store_blocks(mock, last + 1, bend + 1, pte, flags, flags,
+				  GFP_ATOMIC, &done);
 }
 
 static size_t mock_domain_unmap(struct iofd_domain *domain,
@@ -218,37 +252,56 @@ static size_t mock_domain_unmap(struct iofd_domain *domain,
 	struct mock_domain *mock = to_mock_domain(domain);
 	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
 	unsigned long last = first + size / MOCK_IO_PAGE_SIZE - 1;
-	XA_STATE(xas, &mock->ptes, first);
-	unsigned int done = 0;
-	void *ent;
+	unsigned long index = first;
+	unsigned int blocks = 0;
 
 	if (WARN_ON_ONCE(!size || iova % MOCK_IO_PAGE_SIZE ||
 			 size % MOCK_IO_PAGE_SIZE))
 		return 0;
 
-	xas_lock(&xas);
-	xas_for_each(&xas, ent, last) {
-		u64 pte = xa_to_value(ent);
+	xa_lock(&mock->ptes);
+	while (index <= last) {
+		XA_STATE(xas, &mock->ptes, index);
+		unsigned long bstart, bend;
+		unsigned int order;
+		void *ent;
+		u64 pte;
+
+		ent = xas_find(&xas, last);
+		if (!ent)
+			break;
+		order = xas_get_order(&xas);
+		bstart = round_down(xas.xa_index, 1UL << order);
+		bend = bstart + (1UL << order) - 1;
+		pte = xa_to_value(ent);
 
 		/*
 		 * An unmap must begin where some map call began and end where
 		 * one ended: anything else would cut through an IOPTE the
 		 * driver was free to make large.
 		 */
-		if (xas.xa_index == first)
+		if (bstart == first)
 			WARN_ON_ONCE(!(pte & MOCK_PTE_MAP_START));
-		if (xas.xa_index == last)
+		if (bend == last)
 			WARN_ON_ONCE(!(pte & MOCK_PTE_MAP_LAST));
-		xas_store(&xas, NULL);
+		if (WARN_ON_ONCE(bstart < first || bend > last)) {
+			mock_split_block(mock, bstart, bend, first, last, pte);
+		} else {
+			xas_set_order(&xas, bstart, order);
+			xas_store(&xas, NULL);
+		}
+		if (bend == ULONG_MAX)
+			break;
+		index = bend + 1;
 
-		if (++done % MOCK_PTES_PER_LOCK == 0) {
-			xas_set(&xas, xas.xa_index + 1);
-			xas_unlock(&xas);
+		/* Give other CPUs a turn now and then on huge unmaps */
+		if (++blocks % 256 == 0) {
+			xa_unlock(&mock->ptes);
 			cond_resched();
-			xas_lock(&xas);
+			xa_lock(&mock->ptes);
 		}
 	}
-	xas_unlock(&xas);
+	xa_unlock(&mock->ptes);
 	return size;
 }
 
@@ -261,8 +314,8 @@ static phys_addr_t mock_domain_iova_to_phys(struct iofd_domain *domain,
 	ent = xa_load(&mock->ptes, iova / MOCK_IO_PAGE_SIZE);
 	if (!ent)
 		return 0;
-	return (xa_to_value(ent) & MOCK_PTE_ADDR_MASK) * MOCK_IO_PAGE_SIZE +
-	       iova % MOCK_IO_PAGE_SIZE;
+	return (phys_addr_t)mock_pte_chunk(ent, iova / MOCK_IO_PAGE_SIZE) *
+	       MOCK_IO_PAGE_SIZE + iova % MOCK_IO_PAGE_SIZE;
 }
 
 static void mock_domain_free(struct iofd_domain *domain)
@@ -719,7 +772,8 @@ static int iommufd_test_md_check_map(struct iommufd_ucmd *ucmd,
 			rc = -EINVAL;
 			break;
 		}
-		got = (xa_to_value(ent) & MOCK_PTE_ADDR_MASK) *
+		got = (phys_addr_t)mock_pte_chunk(ent,
+						  iova / MOCK_IO_PAGE_SIZE) *
 		      MOCK_IO_PAGE_SIZE;
 		if (got != want) {
 			rc = -EINVAL;
