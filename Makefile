@@ -14,6 +14,10 @@
 # Plain 'make' means 'make modules'.
 .DEFAULT_GOAL := modules
 
+# The steps share one tree (kbuild writes next to the sources): run them in
+# order even under -j.
+.NOTPARALLEL:
+
 B	:= $(CURDIR)/build
 
 # The kernel version comes from one place (scripts/kver.sh); resolved once,
@@ -88,8 +92,8 @@ check-stock: modules-strict sparse checkpatch tests
 		--modules "$(MODULES)" --xfail $(SELFTESTS)/upstream-xfail.txt \
 		$$($(TESTS_MAKE) -s list)
 
-check-debug:
-	@scripts/debug-lane.sh
+check-debug: tests
+	@MODULES="$(MODULES)" scripts/debug-lane.sh $$($(TESTS_MAKE) -s list-debug)
 
 bench: setup
 	@$(MAKE) --no-print-directory modules src >/dev/null

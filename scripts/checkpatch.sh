@@ -19,16 +19,20 @@ else
 	files=$(find "${dirs[@]}" -name '*.[ch]' 2>/dev/null || true)
 fi
 # Keep only files that exist (a deleted-but-tracked file is no finding).
-files=$(for f in $files; do [ -f "$f" ] && echo "$f"; done)
+# The benchmark is the review's yardstick, kept byte for byte as handed to
+# us (tools/testing/selftests/iommu/bench/), so it is not restyled.
+files=$(for f in $files; do
+	case "$f" in tools/testing/selftests/iommu/bench/*) continue ;; esac
+	[ -f "$f" ] && echo "$f"
+done)
 [ -n "$files" ] || { echo "          checkpatch: no files"; exit 0; }
 
 echo "  CHKPATCH $(echo "$files" | wc -l) files"
 fail=0
 for f in $files; do
-	if ! out=$(perl "$cp" --no-tree --strict --quiet --terse -f "$f" 2>&1); then
-		echo "$out"
-		fail=1
-	elif [ -n "$out" ]; then
+	out=$(perl "$cp" --no-tree --strict --terse --show-types -f "$f" 2>&1 |
+		grep -v '^total: 0 errors, 0 warnings, 0 checks' || true)
+	if [ -n "$out" ]; then
 		echo "$out"
 		fail=1
 	fi

@@ -25,6 +25,12 @@ B=$(cd "$B" && pwd)
 
 eval "$("$here/kver.sh")"
 stamp=$B/linux/.extracted
+
+# Several make runs may share one build directory: one extracts, the
+# others wait for it.
+exec 9>"$B/.extract.lock"
+flock 9
+
 want="$SRC_PKG $SRC_VERSION"
 
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then

@@ -14,7 +14,7 @@ set -euo pipefail
 
 log=${1:?usage: $0 KERNEL_LOG}
 
-PATTERNS='WARNING:|BUG:|BUG |Oops|general protection fault|Kernel panic|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|DEBUG_LOCKS_WARN_ON|suspicious RCU usage|kmemleak-report|new suspected memory leaks|unreferenced object|Call Trace|INFO: task .* blocked|rcu: INFO|rcu_sched self-detected stall|soft lockup|hard LOCKUP|refcount_t:|list_add corruption|list_del corruption|slab-out-of-bounds|use-after-free|double-free|Unable to handle kernel|kernel BUG at'
+PATTERNS='WARNING:|BUG:|\] BUG |Oops|general protection fault|Kernel panic|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|DEBUG_LOCKS_WARN_ON|suspicious RCU usage|kmemleak-report|new suspected memory leaks|unreferenced object|Call Trace|INFO: task .* blocked|rcu: INFO|rcu_sched self-detected stall|soft lockup|hard LOCKUP|refcount_t:|list_add corruption|list_del corruption|slab-out-of-bounds|use-after-free|double-free|Unable to handle kernel|kernel BUG at'
 
 start=$(grep -n 'iommufd-vm: loading modules' "$log" | head -n 1 | cut -d: -f1)
 start=${start:-1}
