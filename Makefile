@@ -88,7 +88,7 @@ check: setup
 	@$(MAKE) --no-print-directory check-debug
 
 check-stock: modules-strict sparse checkpatch tests
-	@$(VM) --name check --kernel /boot/vmlinuz-$(KVER) \
+	@$(VM) --name check --lane stock --timeout $${VM_TIMEOUT:-480} --kernel /boot/vmlinuz-$(KVER) \
 		--modules "$(MODULES)" --xfail $(SELFTESTS)/upstream-xfail.txt \
 		$$($(TESTS_MAKE) -s list)
 
