@@ -47,10 +47,6 @@ static struct iopt_area *iopt_area_next(struct iopt_area *area,
 	return node ? container_of(node, struct iopt_area, node) : NULL;
 }
 
-#define for_each_iopt_area(area, iopt, start, last)			\
-	for (area = iopt_area_first(iopt, start, last); area;		\
-	     area = iopt_area_next(area, start, last))
-
 static bool iopt_reserved_hit(struct io_pagetable *iopt, unsigned long start,
 			      unsigned long last)
 {
@@ -97,10 +93,6 @@ static struct iopt_area *iopt_contig_next(struct iopt_contig *it,
 		return NULL;
 	return next;
 }
-
-#define for_each_contig_area(area, it, iopt, start, last)		\
-	for (area = iopt_contig_first(iopt, it, start, last); area;	\
-	     area = iopt_contig_next(it, area))
 
 /* Init / destroy -------------------------------------------------------- */
 
@@ -476,7 +468,8 @@ int iopt_copy_iova(struct iommufd_ctx *ictx, struct io_pagetable *dst,
 		return -EOVERFLOW;
 
 	down_read(&src->iova_rwsem);
-	for_each_contig_area(area, &it, src, src_iova, last)
+	for (area = iopt_contig_first(src, &it, src_iova, last); area;
+	     area = iopt_contig_next(&it, area))
 		n++;
 	if (!it.done) {
 		up_read(&src->iova_rwsem);
@@ -488,7 +481,8 @@ int iopt_copy_iova(struct iommufd_ctx *ictx, struct io_pagetable *dst,
 		return -ENOMEM;
 	}
 	i = 0;
-	for_each_contig_area(area, &it, src, src_iova, last) {
+	for (area = iopt_contig_first(src, &it, src_iova, last); area;
+	     area = iopt_contig_next(&it, area)) {
 		unsigned long s = max(src_iova, area->node.start);
 		unsigned long e = min(last, area->node.last);
 
@@ -770,7 +764,8 @@ static int iopt_check_areas_aligned(struct io_pagetable *iopt,
 {
 	struct iopt_area *area;
 
-	for_each_iopt_area(area, iopt, 0, ULONG_MAX)
+	for (area = iopt_area_first(iopt, 0, ULONG_MAX); area;
+	     area = iopt_area_next(area, 0, ULONG_MAX))
 		if ((area->node.start & (align - 1)) ||
 		    (iopt_area_length(area) & (align - 1)) ||
 		    ((area->start_byte & ~PAGE_MASK) & (align - 1)))
@@ -901,7 +896,8 @@ int iopt_table_add_domain(struct io_pagetable *iopt,
 		goto out_resv;
 	first = iopt->next_domain_id == 0;
 
-	for_each_iopt_area(area, iopt, 0, ULONG_MAX) {
+	for (area = iopt_area_first(iopt, 0, ULONG_MAX); area;
+	     area = iopt_area_next(area, 0, ULONG_MAX)) {
 		if (first) {
 			rc = iopt_pages_pin(area->pages,
 					    iopt_area_first_index(area),
@@ -930,7 +926,8 @@ int iopt_table_add_domain(struct io_pagetable *iopt,
 
 out_unfill:
 	end_area = area;
-	for_each_iopt_area(area, iopt, 0, ULONG_MAX) {
+	for (area = iopt_area_first(iopt, 0, ULONG_MAX); area;
+	     area = iopt_area_next(area, 0, ULONG_MAX)) {
 		if (area == end_area)
 			break;
 		iopt_area_unmap_domain(area, domain);
@@ -972,7 +969,8 @@ void iopt_table_remove_domain(struct io_pagetable *iopt,
 	xa_erase(&iopt->domains, index);
 	iopt->next_domain_id--;
 
-	for_each_iopt_area(area, iopt, 0, ULONG_MAX) {
+	for (area = iopt_area_first(iopt, 0, ULONG_MAX); area;
+	     area = iopt_area_next(area, 0, ULONG_MAX)) {
 		if (!area->pinned)
 			continue;
 		iopt_area_unmap_domain(area, domain);
@@ -1138,7 +1136,8 @@ int iopt_access_pin_pages(struct io_pagetable *iopt, unsigned long iova,
 		return -EOVERFLOW;
 
 	down_read(&iopt->iova_rwsem);
-	for_each_contig_area(area, &it, iopt, iova, last) {
+	for (area = iopt_contig_first(iopt, &it, iova, last); area;
+	     area = iopt_contig_next(&it, area)) {
 		unsigned long s = max(iova, area->node.start);
 		unsigned long e = min(last, area->node.last);
 		unsigned long first_idx = iopt_area_index(area, s);
@@ -1167,7 +1166,8 @@ int iopt_access_pin_pages(struct io_pagetable *iopt, unsigned long iova,
 	if (rc) {
 		/* Undo the areas before the one that stopped us */
 		end_area = area;
-		for_each_contig_area(area, &it, iopt, iova, last) {
+		for (area = iopt_contig_first(iopt, &it, iova, last); area;
+		     area = iopt_contig_next(&it, area)) {
 			if (area == end_area)
 				break;
 			iopt_area_access_unpin(area,
@@ -1191,7 +1191,8 @@ void iopt_access_unpin_pages(struct io_pagetable *iopt, unsigned long iova,
 		return;
 
 	down_read(&iopt->iova_rwsem);
-	for_each_contig_area(area, &it, iopt, iova, last)
+	for (area = iopt_contig_first(iopt, &it, iova, last); area;
+	     area = iopt_contig_next(&it, area))
 		iopt_area_access_unpin(area, max(iova, area->node.start),
 				       min(last, area->node.last));
 	WARN_ON(!it.done);
@@ -1212,7 +1213,8 @@ int iopt_access_rw(struct io_pagetable *iopt, unsigned long iova, void *data,
 		return -EOVERFLOW;
 
 	down_read(&iopt->iova_rwsem);
-	for_each_contig_area(area, &it, iopt, iova, last) {
+	for (area = iopt_contig_first(iopt, &it, iova, last); area;
+	     area = iopt_contig_next(&it, area)) {
 		unsigned long s = max(iova, area->node.start);
 		unsigned long e = min(last, area->node.last);
 
