@@ -433,4 +433,25 @@ TEST_F(dev, hw_info_capabilities)
 	ASSERT_EQ(0, cmd.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING);
 }
 
+TEST_F(dev, failed_replace_changes_nothing)
+{
+	struct iommu_iova_range r = { .start = P(1), .last = P(64) - 1 };
+	__u32 ioas2, hwpt;
+
+	/* An IOAS that promised IOVAs below the mock aperture. */
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &ioas2));
+	ASSERT_OK(iofd_allow_iovas(self->fd, ioas2, &r, 1));
+	ASSERT_ERRNO(EADDRINUSE,
+		     iofd_mock_replace(self->fd, self->stdev, ioas2, NULL));
+	ASSERT_ERRNO(EADDRINUSE,
+		     iofd_hwpt_alloc(self->fd, self->idev, ioas2, 0, &hwpt));
+	/* The device still translates through its old HWPT. */
+	ASSERT_OK(iofd_check_map(self->fd, self->hwpt, MOCK_APERTURE_START,
+				 self->buf, P(4)));
+	ASSERT_ERRNO(EBUSY, iofd_destroy(self->fd, self->hwpt));
+	ASSERT_OK(iofd_check_pins(self->fd, self->buf, P(4), 1));
+	/* The failed attempts left nothing holding the second IOAS. */
+	ASSERT_OK(iofd_destroy(self->fd, ioas2));
+}
+
 TEST_HARNESS_MAIN

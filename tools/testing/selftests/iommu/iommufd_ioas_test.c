@@ -738,6 +738,9 @@ TEST_F(ioas, allow_iovas_bad_lists)
 	r[1].start = self->base + P(20);
 	r[1].last = self->base + P(10);
 	ASSERT_ERRNO(EINVAL, iofd_allow_iovas(self->fd, self->ioas, r, 2));
+	/* A range must span more than one byte (upstream's rule). */
+	r[1].last = r[1].start;
+	ASSERT_ERRNO(EINVAL, iofd_allow_iovas(self->fd, self->ioas, r, 2));
 	ASSERT_ERRNO(EFAULT,
 		     iofd_allow_iovas(self->fd, self->ioas, (void *)8, 1));
 	ASSERT_ERRNO(ENOENT, iofd_allow_iovas(self->fd, 0, r, 1));
