@@ -102,7 +102,10 @@ static int iommufd_access_switch_ioas_id(struct iommufd_access *access,
 	return rc;
 }
 
-/* The object's destroy op: runs once the last users reference is gone */
+/*
+ * The object's destroy op: runs once the last users reference is gone.
+ * iofd_access_destroy() has normally detached already; this covers the rest.
+ */
 void iommufd_access_destroy_object(struct iommufd_object *obj)
 {
 	struct iommufd_access *access =
@@ -166,6 +169,17 @@ EXPORT_SYMBOL_GPL(iofd_access_create);
  */
 void iofd_access_destroy(struct iommufd_access *access)
 {
+	/*
+	 * Leave the IOAS while the object can still be referenced. Once
+	 * removal has started, iommufd_access_notify_unmap() can no longer
+	 * take a reference and skips the access; if it still held pins then,
+	 * an unmap of them would spin until the destroy op dropped them.
+	 */
+	mutex_lock(&access->ioas_lock);
+	if (access->ioas)
+		WARN_ON(iommufd_access_switch_ioas(access, NULL));
+	mutex_unlock(&access->ioas_lock);
+
 	iommufd_object_destroy_user(access->ictx, &access->obj);
 }
 EXPORT_SYMBOL_GPL(iofd_access_destroy);
