@@ -230,4 +230,47 @@ TEST_F_TIMEOUT(stress, destroy_races_with_use, 240)
 	ASSERT_OK(iofd_close_and_check_unpinned(c.fd, c.buf, P(64)));
 }
 
+static void *until_ebadf_thread(void *arg)
+{
+	struct closer *c = arg;
+	__u64 iova;
+
+	/* Map and unmap until the fd is gone under our feet. */
+	for (;;) {
+		if (iofd_map_auto(c->fd, c->ioas, c->buf, P(8), &iova)) {
+			if (errno == EBADF)
+				break;
+			continue;
+		}
+		if (iofd_unmap(c->fd, c->ioas, iova, P(8), NULL) &&
+		    errno == EBADF)
+			break;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(stress, close_races_with_use, 240)
+{
+	struct closer c = { .buf = self->sh.buf };
+	unsigned int i;
+	pthread_t t;
+	int fd;
+
+	for (i = 0; i != 10; i++) {
+		c.fd = iofd_open();
+		ASSERT_LE(0, c.fd);
+		ASSERT_OK(iofd_ioas_alloc(c.fd, &c.ioas));
+		ASSERT_OK(iofd_mock_dev(c.fd, c.ioas, NULL, NULL, NULL));
+		ASSERT_EQ(0, pthread_create(&t, NULL, until_ebadf_thread, &c));
+		usleep(3000);
+		/* The last ioctl in flight finishes, then the context goes. */
+		ASSERT_EQ(0, close(c.fd));
+		ASSERT_EQ(0, pthread_join(t, NULL));
+	}
+	fd = iofd_open();
+	ASSERT_LE(0, fd);
+	ASSERT_OK(iofd_check_pins(fd, c.buf, P(64), 0));
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
