@@ -639,6 +639,25 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 {
 	bool write = flags & IOFD_ACCESS_RW_WRITE;
 
+	/*
+	 * In the process that owns the memory the user mapping is the
+	 * memory: copy through it in one go, pinned or not. Faults are fine
+	 * here, we hold only iova_rwsem for read.
+	 */
+	if (!(flags & IOFD_ACCESS_RW_KTHREAD) &&
+	    current->mm == pages->source_mm) {
+		void __user *uva = pages->uptr + start_byte;
+		unsigned long left;
+
+		if (iommufd_should_fail())
+			return -EFAULT;
+		if (write)
+			left = copy_to_user(uva, data, length);
+		else
+			left = copy_from_user(data, uva, length);
+		return left ? -EFAULT : 0;
+	}
+
 	while (length) {
 		unsigned long index = start_byte >> PAGE_SHIFT;
 		unsigned long off = start_byte & ~PAGE_MASK;
