@@ -84,13 +84,26 @@ demo: setup
 # Every test: static checks, then the suites on the stock kernel, then (when
 # scripts/debug-kernel/ provides one) the same suites on the debug kernel.
 check: setup
-	@$(MAKE) --no-print-directory check-stock
-	@$(MAKE) --no-print-directory check-debug
+	@t0=$$(date +%s); rc=0; \
+	$(MAKE) --no-print-directory check-stock || rc=1; \
+	$(MAKE) --no-print-directory check-debug || rc=1; \
+	echo "check: $$([ $$rc = 0 ] && echo PASSED || echo FAILED)" \
+		"($$(( $$(date +%s) - t0 ))s in all)"; \
+	exit $$rc
 
-check-stock: modules-strict sparse checkpatch tests
-	@$(VM) --name check --lane stock --timeout $${VM_TIMEOUT:-480} --kernel /boot/vmlinuz-$(KVER) \
-		--modules "$(MODULES)" --xfail $(SELFTESTS)/upstream-xfail.txt \
-		$$($(TESTS_MAKE) -s list)
+# Each step runs even when an earlier one failed (a checkpatch finding
+# should not hide a test failure); the verdict comes at the end.
+check-stock:
+	@failed=; \
+	for step in modules-strict sparse checkpatch tests; do \
+		$(MAKE) --no-print-directory $$step || failed="$$failed $$step"; \
+	done; \
+	$(VM) --name check --lane stock --timeout $${VM_TIMEOUT:-480} \
+		--kernel /boot/vmlinuz-$(KVER) --modules "$(MODULES)" \
+		--xfail $(SELFTESTS)/upstream-xfail.txt \
+		$$($(TESTS_MAKE) -s list) || failed="$$failed vm-tests"; \
+	if [ -n "$$failed" ]; then echo "check (stock lane): FAILED:$$failed"; exit 1; fi; \
+	echo "check (stock lane): all steps passed"
 
 check-debug: tests
 	@MODULES="$(MODULES)" scripts/debug-lane.sh $$($(TESTS_MAKE) -s list-debug)
