@@ -188,9 +188,11 @@ void iopt_destroy_table(struct io_pagetable *iopt);
 
 /*
  * Mirror every area of @iopt into @domain and keep it mirrored until
- * iopt_table_remove_domain(). Fails with -EINVAL if an existing area lies
- * outside the domain's aperture or is misaligned for its page size, and
- * reserves the IOVA outside the aperture while the domain is present.
+ * iopt_table_remove_domain(). Fails, as upstream does, with -EADDRINUSE if
+ * an existing area lies outside the domain's aperture or is misaligned for
+ * its smallest page size, and with -EINVAL if that page size exceeds
+ * PAGE_SIZE. Reserves the IOVA outside the aperture while the domain is
+ * present.
  */
 int iopt_table_add_domain(struct io_pagetable *iopt,
 			  struct iofd_domain *domain);
