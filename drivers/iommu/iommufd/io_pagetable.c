@@ -195,8 +195,8 @@ static bool iopt_find_hole(struct io_pagetable *iopt, unsigned long lo,
 static int iopt_alloc_iova(struct io_pagetable *iopt, unsigned long *iova,
 			   unsigned long uptr, unsigned long length)
 {
-	unsigned long offset = uptr & ~PAGE_MASK;
 	unsigned long max_align = PAGE_SIZE;
+	unsigned long offset;
 	struct interval_tree_node *node;
 	unsigned long align;
 
@@ -214,8 +214,17 @@ static int iopt_alloc_iova(struct io_pagetable *iopt, unsigned long *iova,
 	align = min(align, max_align);
 	if (align < iopt->iova_alignment)
 		return -EINVAL;
-	/* The part of the page offset the alignment does not cover */
-	offset &= align - 1;
+	/*
+	 * Also keep the offset of @uptr inside its CPU page: a sub-page
+	 * alignment then still gives IOVA % PAGE_SIZE == uptr % PAGE_SIZE,
+	 * which page-granular domains need. @offset is a multiple of @align.
+	 */
+	if (align < PAGE_SIZE) {
+		offset = uptr & ~PAGE_MASK;
+		align = PAGE_SIZE;
+	} else {
+		offset = 0;
+	}
 
 	if (RB_EMPTY_ROOT(&iopt->allowed_itree.rb_root)) {
 		if (iopt_find_hole(iopt, PAGE_SIZE, ULONG_MAX - PAGE_SIZE,
