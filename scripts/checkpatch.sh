@@ -30,7 +30,14 @@ done)
 echo "  CHKPATCH $(echo "$files" | wc -l) files"
 fail=0
 for f in $files; do
-	out=$(perl "$cp" --no-tree --strict --terse --show-types -f "$f" 2>&1 |
+	# Userspace tests pass struct member names to macros (offsetof
+	# tables), which the two macro-argument checks cannot tell apart
+	# from expressions; they stay on for kernel code.
+	ign=
+	case "$f" in
+	tools/*) ign=--ignore=MACRO_ARG_REUSE,MACRO_ARG_PRECEDENCE ;;
+	esac
+	out=$(perl "$cp" --no-tree --strict --terse --show-types $ign -f "$f" 2>&1 |
 		grep -v '^total: 0 errors, 0 warnings, 0 checks' || true)
 	if [ -n "$out" ]; then
 		echo "$out"

@@ -12,6 +12,7 @@
 #ifndef __LINUX_IOMMUFD_OPS_H
 #define __LINUX_IOMMUFD_OPS_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/err.h>
 
@@ -24,9 +25,9 @@ struct file;
 struct page;
 
 /* IOPTE permissions handed to domain map */
-#define IOFD_PROT_READ		(1U << 0)
-#define IOFD_PROT_WRITE		(1U << 1)
-#define IOFD_PROT_CACHE		(1U << 2)	/* cache coherent (snoop) */
+#define IOFD_PROT_READ		BIT(0)
+#define IOFD_PROT_WRITE		BIT(1)
+#define IOFD_PROT_CACHE		BIT(2)	/* cache coherent (snoop) */
 
 /* No PASID: the request-ID (or SSID 0 / RID_PASID) context of a device */
 #define IOFD_NO_PASID		((u32)-1)
@@ -37,9 +38,9 @@ enum iofd_domain_type {
 };
 
 /* Flags of domain_alloc_paging, values equal to uAPI iommufd_hwpt_alloc_flags */
-#define IOFD_ALLOC_NEST_PARENT		(1U << 0)
-#define IOFD_ALLOC_DIRTY_TRACKING	(1U << 1)
-#define IOFD_ALLOC_PASID		(1U << 3)
+#define IOFD_ALLOC_NEST_PARENT		BIT(0)
+#define IOFD_ALLOC_DIRTY_TRACKING	BIT(1)
+#define IOFD_ALLOC_PASID		BIT(3)
 
 /**
  * struct iofd_domain_ops - operations on one translation domain
@@ -130,8 +131,8 @@ struct iofd_hw_dev_ops {
 };
 
 /* iofd_hw_dev.flags */
-#define IOFD_HW_DEV_DIRTY_TRACKING	(1U << 0) /* can track dirty IOVAs */
-#define IOFD_HW_DEV_CACHE_COHERENT	(1U << 1) /* can enforce coherency */
+#define IOFD_HW_DEV_DIRTY_TRACKING	BIT(0) /* can track dirty IOVAs */
+#define IOFD_HW_DEV_CACHE_COHERENT	BIT(1) /* can enforce coherency */
 
 /**
  * struct iofd_hw_dev - a DMA-capable device as its IOMMU driver presents it
@@ -177,8 +178,8 @@ struct iommufd_access_ops {
 
 /* iofd_access_rw() flags */
 #define IOFD_ACCESS_RW_READ		0
-#define IOFD_ACCESS_RW_WRITE		(1U << 0)
-#define IOFD_ACCESS_RW_KTHREAD		(1U << 1) /* not from a user context */
+#define IOFD_ACCESS_RW_WRITE		BIT(0)
+#define IOFD_ACCESS_RW_KTHREAD		BIT(1) /* not from a user context */
 
 struct iommufd_access *
 iofd_access_create(struct iommufd_ctx *ictx,
