@@ -8,7 +8,8 @@
 #   make modules [KDIR=<kernel build dir>]   build the .ko files in the tree
 #   make demo        boot the VM, load the module, run samples/iommufd/vmm_flow
 #   make check       W=1 + sparse + checkpatch, then every suite in the VM
-#   make bench       the benchmark in the VM (instruction-counted clock)
+#   make bench       the benchmark in the VM (instruction-counted clock);
+#                    BENCH_ARGS="-t 2 -n 5" passes options to it
 #   make clean
 
 # Plain 'make' means 'make modules'.
@@ -29,7 +30,7 @@ export KVER
 MODULES	:= drivers/iommu/iommufd/iommufd_core.ko
 
 SELFTESTS := tools/testing/selftests/iommu
-TESTS_MAKE = $(MAKE) --no-print-directory -C $(SELFTESTS) TOP=$(CURDIR) B=$(B) OUT=$(B)/tests
+TESTS_MAKE = $(MAKE) -s --no-print-directory -C $(SELFTESTS) TOP=$(CURDIR) B=$(B) OUT=$(B)/tests
 
 SAMPLE_SRCS := $(wildcard samples/iommufd/*.c)
 SAMPLES	:= $(patsubst samples/iommufd/%.c,$(B)/samples/%,$(SAMPLE_SRCS))
@@ -112,7 +113,7 @@ bench: setup
 	@$(MAKE) --no-print-directory modules src >/dev/null
 	@$(TESTS_MAKE) bench
 	@$(VM) --name bench --echo --icount --kernel /boot/vmlinuz-$(KVER) \
-		--modules "$(MODULES)" $(B)/tests/iommufd_bench
+		--modules "$(MODULES)" --args "$(BENCH_ARGS)" $(B)/tests/iommufd_bench
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
