@@ -331,6 +331,33 @@ static void iopt_pages_pin_undo(struct iopt_pages *pages, unsigned long first,
 	}
 }
 
+/* Pages in [first, last] that nobody uses, i.e. that a pin has to pin */
+static unsigned long iopt_pages_count_unused(struct iopt_pages *pages,
+					     unsigned long first,
+					     unsigned long last)
+{
+	unsigned long index = first;
+	unsigned long n = 0;
+
+	while (index <= last) {
+		unsigned long cidx = index >> IOPT_CHUNK_SHIFT;
+		unsigned int off = index & (IOPT_CHUNK_PAGES - 1);
+		unsigned int end = min_t(unsigned long, IOPT_CHUNK_PAGES,
+					 off + (last - index) + 1);
+		struct iopt_chunk *chunk = xa_load(&pages->chunks, cidx);
+		unsigned int i;
+
+		if (!chunk || !chunk->nused) {
+			n += end - off;
+		} else {
+			for (i = off; i != end; i++)
+				n += !chunk->users[i];
+		}
+		index += end - off;
+	}
+	return n;
+}
+
 /**
  * iopt_pages_pin - take one use of every page in [first, last]
  * @pages: the memory
@@ -359,6 +386,17 @@ int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
 		return -EINVAL;
 
 	mutex_lock(&pages->mutex);
+
+	/*
+	 * Charge first, so that going over RLIMIT_MEMLOCK fails before any
+	 * page is pinned rather than after pinning all of them.
+	 */
+	need = iopt_pages_count_unused(pages, first, last);
+	rc = iopt_pages_charge(pages, need);
+	if (rc) {
+		mutex_unlock(&pages->mutex);
+		return rc;
+	}
 
 	/* Pass 1: make the chunks exist and pin what has no user yet */
 	index = first;
@@ -393,17 +431,12 @@ int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
 				/* A partly filled chunk is cleaned by undo */
 				goto err_undo;
 			}
-			need += got;
 			/* A short pin: continue after what was pinned */
 			i = s + got;
 		}
 		index += end - off;
 	}
 	iopt_pin_state_end(&st);
-
-	rc = iopt_pages_charge(pages, need);
-	if (rc)
-		goto err_undo;
 
 	/* Pass 2: count the new use */
 	index = first;
@@ -426,6 +459,7 @@ int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
 err_undo:
 	iopt_pin_state_end(&st);
 	iopt_pages_pin_undo(pages, first, last);
+	iopt_pages_refund(pages, need);
 	mutex_unlock(&pages->mutex);
 	return rc;
 }
