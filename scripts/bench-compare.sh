@@ -17,6 +17,10 @@
 # usage: scripts/bench-compare.sh
 # Environment:
 #   BENCH_ROUNDS  rounds per side (default 3)
+#   BENCH_WARMUP  1 (default): a round 0 first, printed but left out of the
+#                 medians (the first runs after boot find unfragmented memory,
+#                 which flatters figures that depend on physically contiguous
+#                 buffers); 0: none
 #   BENCH_ARGS    iommufd_bench options (default "-t 1 -n 3")
 #   BENCH_STRICT  1: exit non-zero when ours is worse than upstream by more
 #                 than BENCH_TOLERANCE percent (default 2) on any figure
@@ -32,6 +36,7 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 B=$top/build
 rounds=${BENCH_ROUNDS:-3}
+warmup=${BENCH_WARMUP:-1}
 bench_args=${BENCH_ARGS:--t 1 -n 3}
 timeout_s=${VM_TIMEOUT:-2400}
 
@@ -83,6 +88,7 @@ modinfo -F name "$ours_ko" >"$root/modules/ours.name"
 modinfo -F name "$up_ko" >"$root/modules/upstream.name"
 cat >"$root/etc/bench.conf" <<CONF
 ROUNDS=$rounds
+WARMUP=$warmup
 SIDES='ours upstream'
 BENCH_ARGS='$bench_args'
 CONF
@@ -95,6 +101,7 @@ con=$out/console.log
 klog=$out/kernel.log
 : >"$con"
 : >"$klog"
+# shellcheck disable=SC2054 # commas inside QEMU option values
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max
 	-icount shift=0,sleep=off
 	-smp "${VM_SMP:-2}" -m "${VM_MEM:-2G}" -nographic -no-reboot -nic none
@@ -104,12 +111,15 @@ qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max
 printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
 echo >>"$out/qemu.cmd"
 
-echo "  VM      bench-compare: $(basename "$kernel"), $rounds round(s) of" \
+echo "  VM      bench-compare: $(basename "$kernel"), $rounds round(s)$([ "$warmup" = 1 ] && echo " + warm-up") of" \
      "ours/upstream, iommufd_bench $bench_args (tcg, icount shift=0,sleep=off)"
 t0=$(date +%s)
 timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null >"$out/qemu.out" 2>&1 &
 qpid=$!
-tail -n +1 -F --pid=$qpid "$con" 2>/dev/null | tr -d '\r' | awk '
+# (\r stripped in awk: tr would block-buffer into the pipe, and the live
+# view would only come at the end)
+tail -n +1 -F --pid=$qpid "$con" 2>/dev/null | awk '
+	{ sub(/\r$/, "") }
 	/^### bench-begin / { side = $3; round = $4; next }
 	/^### bench-end / { print "  " side " round " round ": " $5; fflush(); next }
 	/^### (load|unload)-failed/ { print "  FAIL " substr($0, 5); fflush(); next }
@@ -167,8 +177,8 @@ function spread(side, name,    n, i, lo, hi, x) {
 	}
 	return median(side, name) ? 100 * (hi - lo) / median(side, name) : 0
 }
-/^### bench-begin / { side = $3; next }
-/^bench / {
+/^### bench-begin / { side = $3; round = $4; next }
+/^bench / && round > 0 {
 	if (!((side, $2) in cnt) && !seen[$2]++)
 		order[++nf] = $2
 	unit[$2] = $4
@@ -204,7 +214,7 @@ END {
 		       "", "", spread("ours", f), spread("upstream", f),
 		       cnt["ours", f], cnt["upstream", f]
 	}
-	printf "\nmedians over rounds; ratio = ours/upstream of the medians.\n"
+	printf "\nmedians over rounds 1..N (round 0, the warm-up, is left out); ratio = ours/upstream of the medians.\n"
 	printf "per-second figures: higher is better, ratio >= 1 means ours is at least as fast;\n"
 	printf "ns figures: lower is better, ratio <= 1 means ours is at least as fast.\n"
 	if (worse)

@@ -90,13 +90,7 @@ gen "$m/bench_glue.c" <<'GLUE'
 #include <linux/notifier.h>
 #include <linux/uaccess.h>
 
-int iommu_device_register_bus(struct iommu_device *iommu,
-			      const struct iommu_ops *ops,
-			      const struct bus_type *bus,
-			      struct notifier_block *nb);
-void iommu_device_unregister_bus(struct iommu_device *iommu,
-				 const struct bus_type *bus,
-				 struct notifier_block *nb);
+#include "../iommu-priv.h"
 
 /*
  * The core's own handler for device add/remove events (it probes a new
