@@ -5,16 +5,19 @@
 # injection, KCOV) from Debian's linux-source tarball of the SAME version as
 # the stock kernel the main suite boots, with tinyconfig + config.fragment.
 #
-# Everything lives outside git, in a cache keyed by the source version and a
-# hash of config.fragment, the build recipe revision (RECIPE below) and the
-# compiler, so only the first run pays (7-8 minutes with -j2); later runs
-# print the cached result at once.
+# Everything lives outside git.  The result is keyed by the source version
+# and a hash of config.fragment, the build recipe revision (RECIPE below) and
+# the compiler: while the key matches, a run prints the cached result at
+# once, so only the first run pays (7-8 minutes with -j2 on an idle host).
+# A new key rebuilds in the same tree, so kbuild recompiles only what the
+# change touches (everything when it changes compiler flags).
 #
-#   $CACHE/src/<source version>/            extracted tarball (shared)
-#   $CACHE/<version>-<key>/build/           O= tree: bzImage and the tree
-#                                           out-of-tree modules build against
-#   $CACHE/<version>-<key>/build.log        full build log
-#   $CACHE/<version>-<key>/env              DEBUG_* variables (see below)
+#   $CACHE/src/<source version>/          extracted tarball
+#   $CACHE/debug-<source version>/build/  O= tree: bzImage and the tree
+#                                         out-of-tree modules build against
+#   $CACHE/debug-<source version>/build.log  log of the last build
+#   $CACHE/debug-<source version>/env     DEBUG_* variables (see below)
+#   $CACHE/debug-<source version>/key     key the tree was last built for
 #
 # CACHE is $DEBUG_KERNEL_CACHE, else /var/cache/iommufd-debug-kernel if
 # writable, else ~/.cache/iommufd-debug-kernel.
@@ -30,7 +33,7 @@
 #   DEBUG_KDIR=...        make -C $DEBUG_KDIR M=... modules
 #   DEBUG_BZIMAGE=...     qemu -kernel $DEBUG_BZIMAGE
 #   DEBUG_KRELEASE=...    uname -r inside the guest
-#   DEBUG_SRC=...  DEBUG_SRC_VERSION=...  DEBUG_ENV=...
+#   DEBUG_SRC=...  DEBUG_SRC_VERSION=...  DEBUG_ENV=...  DEBUG_KEY=...
 #
 # Progress goes to stderr; on failure the tail of the log is shown.
 
@@ -93,7 +96,7 @@ key=$( { cat "$frag"; echo "recipe $RECIPE $SRC_VERSION";
 	 ${CC:-gcc} --version | head -n 1; } | sha256sum | cut -c1-12)
 safe_src=$(echo "$SRC_VERSION" | tr -c 'A-Za-z0-9.+\n-' '_')
 S=$CACHE/src/$safe_src/linux-source-6.12
-D=$CACHE/$UPSTREAM-$key
+D=$CACHE/debug-$safe_src
 B=$D/build
 LOG=$D/build.log
 ENV=$D/env
@@ -106,8 +109,13 @@ print_result() {
 	fi
 }
 
-if [ -f "$D/.done" ] && [ -f "$ENV" ] && [ -f "$B/arch/x86/boot/bzImage" ]; then
-	say "cached: $D"
+is_built() {
+	[ -f "$D/key" ] && [ "$(cat "$D/key")" = "$key" ] && [ -f "$ENV" ] &&
+		[ -f "$B/arch/x86/boot/bzImage" ]
+}
+
+if is_built; then
+	say "cached: $D (key $key)"
 	print_result
 	exit 0
 fi
@@ -119,8 +127,8 @@ if ! flock -n 9; then
 	say "another build holds $CACHE/.lock; waiting"
 	flock 9
 fi
-if [ -f "$D/.done" ] && [ -f "$ENV" ]; then
-	say "cached: $D"
+if is_built; then
+	say "cached: $D (key $key)"
 	print_result
 	exit 0
 fi
@@ -166,6 +174,8 @@ src_ver=$(sed -n 's/^VERSION = //p; s/^PATCHLEVEL = //p; s/^SUBLEVEL = //p' \
 
 # --- Configure ---------------------------------------------------------------
 mkdir -p "$B"
+# Built for no key until this run completes.
+rm -f "$D/key"
 : >"$LOG"
 jobs=$(nproc)
 kmake() { make -C "$S" O="$B" "$@" >>"$LOG" 2>&1; }
@@ -227,7 +237,8 @@ DEBUG_KRELEASE=$krel
 DEBUG_SRC=$S
 DEBUG_SRC_VERSION=$SRC_VERSION
 DEBUG_ENV=$ENV
+DEBUG_KEY=$key
 EOF
-touch "$D/.done"
+echo "$key" >"$D/key"
 say "built $krel in $((end - start)) s: $D"
 print_result
