@@ -10,6 +10,8 @@
 #   make check       W=1 + sparse + checkpatch, then every suite in the VM
 #   make bench       the benchmark in the VM (instruction-counted clock);
 #                    BENCH_ARGS="-t 2 -n 5" passes options to it
+#   make bench-compare  the same against Linux 6.12's own iommufd, one VM
+#                    boot, alternating rounds, ours/upstream ratios
 #   make clean
 
 # Plain 'make' means 'make modules'.
@@ -38,7 +40,7 @@ SAMPLES	:= $(patsubst samples/iommufd/%.c,$(B)/samples/%,$(SAMPLE_SRCS))
 VM	:= scripts/vm/run
 
 .PHONY: setup src modules modules-strict sparse checkpatch tests samples \
-	demo check check-stock check-debug bench clean
+	demo check check-stock check-debug bench bench-compare clean
 
 setup:
 	@scripts/setup-host.sh
@@ -114,6 +116,9 @@ bench: setup
 	@$(TESTS_MAKE) bench
 	@$(VM) --name bench --echo --icount --kernel /boot/vmlinuz-$(KVER) \
 		--modules "$(MODULES)" --args "$(BENCH_ARGS)" $(B)/tests/iommufd_bench
+
+bench-compare: setup
+	@scripts/bench-compare.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
