@@ -19,8 +19,9 @@
 #                 mock IOMMU driver of the selftest registers with them).
 #                 Our version registers the mock IOMMU with the exported
 #                 iommu_device_register() and puts the core's (static, not
-#                 exported) iommu_bus_notifier() on the mock bus, found
-#                 through a kprobe lookup by name.
+#                 exported) iommu_bus_notifier() on the mock bus; its address
+#                 comes as module parameter core_bus_notifier= (the VM's init
+#                 reads /proc/kallsyms), else from a kprobe lookup by name.
 # iova_bitmap.c (CONFIG_IOMMUFD_DRIVER) is linked into the same module.
 #
 # usage: scripts/bench/build-upstream-module.sh BUILD_DIR [KDIR]
@@ -87,6 +88,7 @@ gen "$m/bench_glue.c" <<'GLUE'
 #include <linux/device.h>
 #include <linux/iommu.h>
 #include <linux/kprobes.h>
+#include <linux/moduleparam.h>
 #include <linux/notifier.h>
 #include <linux/uaccess.h>
 
@@ -94,16 +96,25 @@ gen "$m/bench_glue.c" <<'GLUE'
 
 /*
  * The core's own handler for device add/remove events (it probes a new
- * device against the registered IOMMUs and releases it again).  Not
- * exported, so look it up by name; a kprobe's address skips an ENDBR64,
- * but a notifier is called indirectly and must land on it.
+ * device against the registered IOMMUs and releases it again).  It is not
+ * exported: the benchmark VM's init reads its address from /proc/kallsyms
+ * and passes it here, which patches no kernel text.  Without the parameter,
+ * a kprobe looks it up by name; a kprobe's address skips an ENDBR64, but a
+ * notifier is called indirectly and must land on it.
  */
+static unsigned long core_bus_notifier;
+module_param(core_bus_notifier, ulong, 0400);
+MODULE_PARM_DESC(core_bus_notifier,
+		 "address of iommu_bus_notifier() from /proc/kallsyms");
+
 static notifier_fn_t glue_core_bus_notifier(void)
 {
 	struct kprobe kp = { .symbol_name = "iommu_bus_notifier" };
 	unsigned long addr;
 	u32 insn;
 
+	if (core_bus_notifier)
+		return (notifier_fn_t)core_bus_notifier;
 	if (register_kprobe(&kp)) {
 		pr_err("iommufd_upstream: iommu_bus_notifier not found\n");
 		return NULL;
