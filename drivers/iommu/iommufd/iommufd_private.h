@@ -156,7 +156,19 @@ void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 				      struct iommufd_object *obj);
 struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 					  enum iommufd_object_type type);
-void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+
+/*
+ * Inline: every ioctl that names an object ends here. users goes first: a
+ * remover that saw wait_cnt reach zero must also see this holder's users
+ * reference gone.
+ */
+static inline void iommufd_put_object(struct iommufd_ctx *ictx,
+				      struct iommufd_object *obj)
+{
+	refcount_dec(&obj->users);
+	if (refcount_dec_and_test(&obj->wait_cnt))
+		wake_up_all(&ictx->destroy_wait);
+}
 /*
  * Take the same short-term reference as iommufd_get_object() on an object
  * found some other way (a list under a lock that keeps it from being freed).
@@ -392,7 +404,12 @@ void iommufd_test_exit(void);
  * the caller should fail as if out of memory. Counts against the per-task
  * fail-nth of CONFIG_FAULT_INJECTION; always false without it.
  */
+#ifdef CONFIG_FAULT_INJECTION
 bool iommufd_should_fail(void);
+#else
+/* Inline so the object lookup of every ioctl pays nothing on stock kernels */
+static inline bool iommufd_should_fail(void) { return false; }
+#endif
 #else
 static inline int iommufd_test_init(void) { return 0; }
 static inline void iommufd_test_exit(void) { }

@@ -165,17 +165,6 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 	return obj;
 }
 
-void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj)
-{
-	/*
-	 * users goes first: a remover that saw wait_cnt reach zero must also
-	 * see this holder's users reference gone.
-	 */
-	refcount_dec(&obj->users);
-	if (refcount_dec_and_test(&obj->wait_cnt))
-		wake_up_all(&ictx->destroy_wait);
-}
-
 /*
  * Drop the table's bias on wait_cnt and sleep until every short-term holder
  * has left. On timeout the bias is given back and -EBUSY returned.

@@ -1258,10 +1258,12 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 static DECLARE_FAULT_ATTR(fail_iommufd);
 static struct dentry *fail_iommufd_dir;
 
+#ifdef CONFIG_FAULT_INJECTION
 bool iommufd_should_fail(void)
 {
 	return should_fail(&fail_iommufd, 1);
 }
+#endif
 
 int __init iommufd_test_init(void)
 {
