@@ -169,6 +169,7 @@ static inline void iommufd_put_object(struct iommufd_ctx *ictx,
 	if (refcount_dec_and_test(&obj->wait_cnt))
 		wake_up_all(&ictx->destroy_wait);
 }
+
 /*
  * Take the same short-term reference as iommufd_get_object() on an object
  * found some other way (a list under a lock that keeps it from being freed).
