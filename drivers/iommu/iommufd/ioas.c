@@ -314,11 +314,7 @@ int iommufd_ioas_option(struct iommufd_ucmd *ucmd)
 	struct iommufd_ioas *ioas;
 	int rc = 0;
 
-	if (cmd->__reserved)
-		return -EOPNOTSUPP;
-	if (cmd->option_id != IOMMU_OPTION_HUGE_PAGES)
-		return -EOPNOTSUPP;
-
+	/* main.c checked __reserved and routed IOMMU_OPTION_HUGE_PAGES here */
 	ioas = iommufd_get_ioas(ucmd->ictx, cmd->object_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);

@@ -176,7 +176,23 @@ static inline void iommufd_put_object(struct iommufd_ctx *ictx,
  * False if the object is already being destroyed. Undo with
  * iommufd_put_object().
  */
-bool iommufd_lock_obj(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+static inline bool iommufd_lock_obj(struct iommufd_ctx *ictx,
+				    struct iommufd_object *obj)
+{
+	if (!refcount_inc_not_zero(&obj->wait_cnt))
+		return false;
+	if (!refcount_inc_not_zero(&obj->users)) {
+		/*
+		 * A remover took users to zero and may already be waiting
+		 * for wait_cnt to drain: this may be the last one it waits
+		 * for.
+		 */
+		if (refcount_dec_and_test(&obj->wait_cnt))
+			wake_up_all(&ictx->destroy_wait);
+		return false;
+	}
+	return true;
+}
 
 /*
  * Drop a users reference taken by another object. Objects that are destroyed

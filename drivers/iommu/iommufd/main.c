@@ -126,23 +126,6 @@ void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 	iommufd_object_abort(ictx, obj);
 }
 
-bool iommufd_lock_obj(struct iommufd_ctx *ictx, struct iommufd_object *obj)
-{
-	if (!refcount_inc_not_zero(&obj->wait_cnt))
-		return false;
-	if (!refcount_inc_not_zero(&obj->users)) {
-		/*
-		 * A remover took users to zero and may already be waiting
-		 * for wait_cnt to drain: this may be the last one it waits
-		 * for.
-		 */
-		if (refcount_dec_and_test(&obj->wait_cnt))
-			wake_up_all(&ictx->destroy_wait);
-		return false;
-	}
-	return true;
-}
-
 struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 					  enum iommufd_object_type type)
 {
