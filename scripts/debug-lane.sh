@@ -5,9 +5,10 @@
 # scripts/debug-kernel/build.sh builds (KASAN, lockdep, kmemleak, UBSAN,
 # fault injection) from the same linux-source version as the stock kernel.
 #
-# DEBUG_LANE=auto  (default) run when the debug kernel is already built and
-#                  cached; otherwise say how to get it and skip
-# DEBUG_LANE=1     build the debug kernel if needed (~8 min once), then run
+# DEBUG_LANE=1     (default) build the debug kernel if needed (~8 min
+#                  once), then run: the test command runs both lanes
+# DEBUG_LANE=auto  run when the debug kernel is already built and cached;
+#                  otherwise say how to get it and skip
 # DEBUG_LANE=0     skip
 #
 # The modules are built from a copy of the sources in build/lane-debug/src,
@@ -19,7 +20,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dk=$top/scripts/debug-kernel/build.sh
-mode=${DEBUG_LANE:-auto}
+mode=${DEBUG_LANE:-1}
 
 if [ "$mode" = 0 ]; then
 	echo "  LANE    debug: skipped (DEBUG_LANE=0)"
@@ -33,7 +34,7 @@ if [ "$mode" = 1 ]; then
 	env=$("$dk")
 elif ! env=$("$dk" --cached 2>/dev/null); then
 	echo "  LANE    debug: skipped (debug kernel not built yet;" \
-	     "'DEBUG_LANE=1 make check' builds it once, ~8 min)"
+	     "'DEBUG_LANE=1 make check' (the default) builds it once, ~8 min)"
 	exit 0
 fi
 eval "$env"
