@@ -388,6 +388,13 @@ static int check_replace(struct flow_ctx *c, int err)
 		/* The old HWPT is no longer used and can go. */
 		if (iofd_destroy(c->fd, c->hwpt) && errno != ENOENT)
 			return 1;
+	} else if (err == EFAULT && c->stage == 2 &&
+		   iofd_check_map(c->fd, c->hwpt, c->iova, c->buf,
+				  P(FLOW_PAGES)) && errno == ENOENT) {
+		/*
+		 * Only copying the reply back failed: the replace itself is
+		 * done (as upstream), so the automatic HWPT it left is gone.
+		 */
 	} else {
 		/* Still attached to the old domain, which still maps. */
 		if (iofd_check_map(c->fd, c->hwpt, c->iova, c->buf,
