@@ -297,6 +297,20 @@ static void iopt_chunk_unpin(struct iopt_pages *pages, struct iopt_chunk *chunk,
 }
 
 /*
+ * The part of [index, last] that lies in index's chunk: slots [*off, *end)
+ * of the returned chunk number. Every walk over a page range goes chunk by
+ * chunk this way and then moves index on by *end - *off.
+ */
+static unsigned long iopt_chunk_span(unsigned long index, unsigned long last,
+				     unsigned int *off, unsigned int *end)
+{
+	*off = index & (IOPT_CHUNK_PAGES - 1);
+	*end = min_t(unsigned long, IOPT_CHUNK_PAGES,
+		     *off + (last - index) + 1);
+	return index >> IOPT_CHUNK_SHIFT;
+}
+
+/*
  * Drop the pins taken by a failed iopt_pages_pin(): pages in [first, last]
  * that have no user yet but a page pointer were pinned by it.
  */
@@ -306,10 +320,8 @@ static void iopt_pages_pin_undo(struct iopt_pages *pages, unsigned long first,
 	unsigned long index = first;
 
 	while (index <= last) {
-		unsigned long cidx = index >> IOPT_CHUNK_SHIFT;
-		unsigned int off = index & (IOPT_CHUNK_PAGES - 1);
-		unsigned int end = min_t(unsigned long, IOPT_CHUNK_PAGES,
-					 off + (last - index) + 1);
+		unsigned int off, end;
+		unsigned long cidx = iopt_chunk_span(index, last, &off, &end);
 		struct iopt_chunk *chunk = xa_load(&pages->chunks, cidx);
 		unsigned int i;
 
@@ -340,10 +352,8 @@ static unsigned long iopt_pages_count_unused(struct iopt_pages *pages,
 	unsigned long n = 0;
 
 	while (index <= last) {
-		unsigned long cidx = index >> IOPT_CHUNK_SHIFT;
-		unsigned int off = index & (IOPT_CHUNK_PAGES - 1);
-		unsigned int end = min_t(unsigned long, IOPT_CHUNK_PAGES,
-					 off + (last - index) + 1);
+		unsigned int off, end;
+		unsigned long cidx = iopt_chunk_span(index, last, &off, &end);
 		struct iopt_chunk *chunk = xa_load(&pages->chunks, cidx);
 		unsigned int i;
 
@@ -401,10 +411,8 @@ int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
 	/* Pass 1: make the chunks exist and pin what has no user yet */
 	index = first;
 	while (index <= last) {
-		unsigned long cidx = index >> IOPT_CHUNK_SHIFT;
-		unsigned int off = index & (IOPT_CHUNK_PAGES - 1);
-		unsigned int end = min_t(unsigned long, IOPT_CHUNK_PAGES,
-					 off + (last - index) + 1);
+		unsigned int off, end;
+		unsigned long cidx = iopt_chunk_span(index, last, &off, &end);
 		struct iopt_chunk *chunk = iopt_chunk_get(pages, cidx);
 		unsigned int i = off;
 
@@ -441,10 +449,8 @@ int iopt_pages_pin(struct iopt_pages *pages, unsigned long first,
 	/* Pass 2: count the new use */
 	index = first;
 	while (index <= last) {
-		unsigned long cidx = index >> IOPT_CHUNK_SHIFT;
-		unsigned int off = index & (IOPT_CHUNK_PAGES - 1);
-		unsigned int end = min_t(unsigned long, IOPT_CHUNK_PAGES,
-					 off + (last - index) + 1);
+		unsigned int off, end;
+		unsigned long cidx = iopt_chunk_span(index, last, &off, &end);
 		struct iopt_chunk *chunk = xa_load(&pages->chunks, cidx);
 		unsigned int i;
 
@@ -480,10 +486,8 @@ void iopt_pages_unpin(struct iopt_pages *pages, unsigned long first,
 
 	mutex_lock(&pages->mutex);
 	while (index <= last) {
-		unsigned long cidx = index >> IOPT_CHUNK_SHIFT;
-		unsigned int off = index & (IOPT_CHUNK_PAGES - 1);
-		unsigned int end = min_t(unsigned long, IOPT_CHUNK_PAGES,
-					 off + (last - index) + 1);
+		unsigned int off, end;
+		unsigned long cidx = iopt_chunk_span(index, last, &off, &end);
 		struct iopt_chunk *chunk = xa_load(&pages->chunks, cidx);
 		unsigned int i = off;
 
