@@ -21,6 +21,7 @@ struct iofd_hw_dev;
 struct iommufd_ctx;
 struct iommufd_device;
 struct iommufd_access;
+struct iofd_dirty;
 struct file;
 struct page;
 
@@ -42,6 +43,9 @@ enum iofd_domain_type {
 #define IOFD_ALLOC_DIRTY_TRACKING	BIT(1)
 #define IOFD_ALLOC_PASID		BIT(3)
 
+/* Flags of read_and_clear_dirty, equal to IOMMU_HWPT_GET_DIRTY_BITMAP_* */
+#define IOFD_DIRTY_NO_CLEAR		BIT(0)
+
 /**
  * struct iofd_domain_ops - operations on one translation domain
  * @map: map [iova, iova + size) to [paddr, paddr + size). iova, paddr and size
@@ -54,6 +58,23 @@ enum iofd_domain_type {
  *	   The driver invalidates its own IOTLB for the range before returning.
  * @iova_to_phys: translate one IOVA, 0 if unmapped.
  * @free: release the domain; called once no device is attached.
+ * @iotlb_sync: optional. The core calls it after one or more @unmap calls
+ *		that together cover [iova, iova + size), and before it unpins
+ *		any page of that range: the driver invalidates every cached
+ *		translation of the range (IOTLB, walk caches) and waits for
+ *		DMA in flight through it. A driver without it must do the same
+ *		inside @unmap.
+ * @set_dirty_tracking: optional (required when the domain was allocated
+ *			with IOFD_ALLOC_DIRTY_TRACKING). Start or stop the
+ *			hardware recording DMA writes in the page table.
+ *			Enabling does not clear dirty state already present.
+ * @read_and_clear_dirty: optional (same rule). For every dirty IOPTE in
+ *			  [iova, iova + size) call iofd_dirty_record() with
+ *			  the IOVA range the IOPTE maps, then clear its dirty
+ *			  state unless @flags has IOFD_DIRTY_NO_CLEAR. Works
+ *			  whether or not tracking is enabled (a disabled
+ *			  tracker simply records nothing new). The core
+ *			  serializes it against @map/@unmap of the range.
  */
 struct iofd_domain_ops {
 	int (*map)(struct iofd_domain *domain, unsigned long iova,
@@ -64,7 +85,22 @@ struct iofd_domain_ops {
 	phys_addr_t (*iova_to_phys)(struct iofd_domain *domain,
 				    unsigned long iova);
 	void (*free)(struct iofd_domain *domain);
+	void (*iotlb_sync)(struct iofd_domain *domain, unsigned long iova,
+			   size_t size);
+	int (*set_dirty_tracking)(struct iofd_domain *domain, bool enable);
+	int (*read_and_clear_dirty)(struct iofd_domain *domain,
+				    unsigned long iova, size_t size,
+				    unsigned int flags,
+				    struct iofd_dirty *dirty);
 };
+
+/*
+ * Report that [iova, iova + length) is dirty, from read_and_clear_dirty.
+ * The core turns it into bits of the caller's bitmap (ranges outside the
+ * request are clipped); may sleep.
+ */
+void iofd_dirty_record(struct iofd_dirty *dirty, unsigned long iova,
+		       unsigned long length);
 
 /**
  * struct iofd_domain - a hardware page table as the core sees it
@@ -133,6 +169,8 @@ struct iofd_hw_dev_ops {
 /* iofd_hw_dev.flags */
 #define IOFD_HW_DEV_DIRTY_TRACKING	BIT(0) /* can track dirty IOVAs */
 #define IOFD_HW_DEV_CACHE_COHERENT	BIT(1) /* can enforce coherency */
+#define IOFD_HW_DEV_PASID_EXEC		BIT(2) /* PCI PASID Execute permission */
+#define IOFD_HW_DEV_PASID_PRIV		BIT(3) /* PCI PASID Privileged mode */
 
 /**
  * struct iofd_hw_dev - a DMA-capable device as its IOMMU driver presents it
