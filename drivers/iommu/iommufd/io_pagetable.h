@@ -176,8 +176,14 @@ void iopt_pages_unpin(struct iopt_pages *pages, unsigned long first,
 struct page *iopt_pages_page(struct iopt_pages *pages, unsigned long index);
 int iopt_area_map_domain(struct iopt_area *area, struct iofd_domain *domain,
 			 bool small_pages);
+/*
+ * Unmap the whole area from @domain, then iotlb_sync it: on return no DMA
+ * can reach its pages through @domain and they may be unpinned.
+ */
 void iopt_area_unmap_domain(struct iopt_area *area,
 			    struct iofd_domain *domain);
+void iopt_domain_unmap_sync(struct iofd_domain *domain, unsigned long iova,
+			    unsigned long length);
 int iopt_pages_rw(struct iopt_pages *pages, unsigned long start_byte,
 		  void *data, unsigned long length, unsigned int flags);
 

@@ -594,19 +594,38 @@ int iopt_area_map_domain(struct iopt_area *area, struct iofd_domain *domain,
 	return 0;
 
 err_unmap:
-	/* The failed call left nothing; undo the calls before it */
+	/*
+	 * The failed call left nothing; undo the calls before it. The
+	 * caller unpins next, so the IOTLB must be clean by then.
+	 */
 	if (run_iova != area->node.start)
-		WARN_ON(domain->ops->unmap(domain, area->node.start,
-					   run_iova - area->node.start) !=
-			run_iova - area->node.start);
+		iopt_domain_unmap_sync(domain, area->node.start,
+				       run_iova - area->node.start);
 	return rc;
+}
+
+/**
+ * iopt_domain_unmap_sync - unmap a range from a domain and flush it
+ * @domain: the domain
+ * @iova: first IOVA
+ * @length: bytes, covering whole earlier map calls
+ *
+ * One unmap call and, for drivers that defer invalidation, one iotlb_sync
+ * for the whole range. Every unmap of the core ends here before any page of
+ * the range can be unpinned: until the sync returns, a stale IOTLB entry
+ * could still let DMA reach the page.
+ */
+void iopt_domain_unmap_sync(struct iofd_domain *domain, unsigned long iova,
+			    unsigned long length)
+{
+	WARN_ON(domain->ops->unmap(domain, iova, length) != length);
+	if (domain->ops->iotlb_sync)
+		domain->ops->iotlb_sync(domain, iova, length);
 }
 
 void iopt_area_unmap_domain(struct iopt_area *area, struct iofd_domain *domain)
 {
-	size_t len = iopt_area_length(area);
-
-	WARN_ON(domain->ops->unmap(domain, area->node.start, len) != len);
+	iopt_domain_unmap_sync(domain, area->node.start, iopt_area_length(area));
 }
 
 /* CPU access ------------------------------------------------------------ */
