@@ -585,6 +585,16 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	cmd->out_capabilities = 0;
 	if (hwdev->flags & IOFD_HW_DEV_DIRTY_TRACKING)
 		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
+	/*
+	 * The PCI PASID capability bits only mean something for a device
+	 * that can issue PASIDs at all, so upstream reports them only then.
+	 */
+	if (hwdev->max_pasid_log2) {
+		if (hwdev->flags & IOFD_HW_DEV_PASID_EXEC)
+			cmd->out_capabilities |= IOMMU_HW_CAP_PCI_PASID_EXEC;
+		if (hwdev->flags & IOFD_HW_DEV_PASID_PRIV)
+			cmd->out_capabilities |= IOMMU_HW_CAP_PCI_PASID_PRIV;
+	}
 	cmd->out_max_pasid_log2 = hwdev->max_pasid_log2;
 
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
