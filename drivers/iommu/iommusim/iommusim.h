@@ -30,7 +30,15 @@
  *  - sdev->lock serializes attach/detach/bind of one device and the
  *    family's per-device configuration (STE, CD table, context and PASID
  *    entries). It nests inside the core's locks (the core calls attach
- *    under its idev->lock).
+ *    under its idev->lock). cdev.c takes it around the family's @attach,
+ *    @ctx_entry, @invalidate and @lookup_domain calls: the family does not
+ *    take it again there. Order: sdev->lock -> iommu->lock -> dma_sem.
+ *  - Lifetime: a domain can outlive every device and the sysfs instance
+ *    (a HWPT lives as long as its iommufd). Each simio_domain therefore
+ *    holds a reference on its instance (and so on the module): cdev.c
+ *    takes it with simio_iommu_get() when domain_alloc_paging succeeds,
+ *    and domain.c's free drops it with simio_iommu_put() as its very last
+ *    step. The family's @fini runs when the last reference goes.
  */
 #ifndef __IOMMUSIM_H
 #define __IOMMUSIM_H
@@ -389,6 +397,17 @@ static inline struct simio_dev *to_simio_dev(struct iofd_hw_dev *hw)
 
 /* Wait until no DMA that started before this call is still in flight */
 void simio_dma_quiesce(struct simio_iommu *iommu);
+
+/* A reference on the instance (and the module), see the top comment */
+void simio_iommu_get(struct simio_iommu *iommu);
+void simio_iommu_put(struct simio_iommu *iommu);
+
+/*
+ * open()/release() of the char device: count the open file, or -ENODEV if
+ * the device was deleted meanwhile. Serialized with del_device.
+ */
+int simio_dev_open(struct simio_dev *sdev);
+void simio_dev_close(struct simio_dev *sdev);
 
 /* cdev.c */
 extern const struct iofd_hw_dev_ops simio_hw_dev_ops;
