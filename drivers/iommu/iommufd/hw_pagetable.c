@@ -25,6 +25,7 @@
 static_assert(IOMMU_HWPT_ALLOC_NEST_PARENT == IOFD_ALLOC_NEST_PARENT);
 static_assert(IOMMU_HWPT_ALLOC_DIRTY_TRACKING == IOFD_ALLOC_DIRTY_TRACKING);
 static_assert(IOMMU_HWPT_ALLOC_PASID == IOFD_ALLOC_PASID);
+static_assert(IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR == IOFD_DIRTY_NO_CLEAR);
 
 /* Everything after unlisting; copes with fields never filled in */
 static void iommufd_hwpt_paging_release(struct iommufd_hwpt_paging *paging)
@@ -239,5 +240,51 @@ out_put_pt:
 	iommufd_put_object(ucmd->ictx, pt_obj);
 out_put_idev:
 	iommufd_put_object(ucmd->ictx, &idev->obj);
+	return rc;
+}
+
+/*
+ * Dirty tracking. Only a HWPT whose domain was allocated with
+ * IOMMU_HWPT_ALLOC_DIRTY_TRACKING tracks (EOPNOTSUPP otherwise, checked by
+ * io_pagetable.c after the range checks as upstream does). The HWPT
+ * reference keeps the domain on its IOAS for the whole call.
+ */
+int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_set_dirty_tracking *cmd = ucmd->cmd;
+	struct iommufd_hwpt_paging *paging;
+	int rc;
+
+	if (cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE)
+		return -EOPNOTSUPP;
+
+	paging = iommufd_get_hwpt_paging(ucmd, cmd->hwpt_id);
+	if (IS_ERR(paging))
+		return PTR_ERR(paging);
+	rc = iopt_set_dirty_tracking(&paging->ioas->iopt, paging->common.domain,
+				     cmd->flags &
+					     IOMMU_HWPT_DIRTY_TRACKING_ENABLE);
+	iommufd_put_object(ucmd->ictx, &paging->common.obj);
+	return rc;
+}
+
+int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
+	struct iommufd_hwpt_paging *paging;
+	int rc;
+
+	if ((cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) ||
+	    cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	paging = iommufd_get_hwpt_paging(ucmd, cmd->hwpt_id);
+	if (IS_ERR(paging))
+		return PTR_ERR(paging);
+	rc = iopt_read_and_clear_dirty(&paging->ioas->iopt,
+				       paging->common.domain, cmd->flags,
+				       cmd->iova, cmd->length, cmd->page_size,
+				       u64_to_user_ptr(cmd->data));
+	iommufd_put_object(ucmd->ictx, &paging->common.obj);
 	return rc;
 }

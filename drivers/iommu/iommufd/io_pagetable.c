@@ -19,6 +19,7 @@
  * trees and every area's fields other than num_accesses, which also needs
  * pages->mutex. The accesses' unmap callbacks are called with no lock held.
  */
+#include <linux/log2.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
@@ -1246,5 +1247,149 @@ int iopt_access_rw(struct io_pagetable *iopt, unsigned long iova, void *data,
 	if (!rc && !it.done)
 		rc = -ENOENT;
 	up_read(&iopt->iova_rwsem);
+	return rc;
+}
+
+/* Dirty tracking ------------------------------------------------------- */
+
+static bool iopt_domain_tracks_dirty(struct iofd_domain *domain)
+{
+	return domain->dirty_tracking && domain->ops->set_dirty_tracking &&
+	       domain->ops->read_and_clear_dirty;
+}
+
+/*
+ * Ask @domain's driver about [start, last], which areas cover, one area at
+ * a time. A clearing read is followed by an IOTLB sync of what it read, as
+ * upstream does: an IOTLB entry may remember that its page was already
+ * marked dirty, and must go so that the next write marks it again.
+ */
+static int iopt_domain_read_dirty(struct io_pagetable *iopt,
+				  struct iofd_domain *domain,
+				  unsigned long start, unsigned long last,
+				  unsigned int flags, struct iofd_dirty *dirty)
+{
+	struct iopt_contig it;
+	struct iopt_area *area;
+	int rc;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	for (area = iopt_contig_first(iopt, &it, start, last); area;
+	     area = iopt_contig_next(&it, area)) {
+		unsigned long s = max(start, area->node.start);
+		unsigned long e = min(last, area->node.last);
+
+		rc = domain->ops->read_and_clear_dirty(domain, s, e - s + 1,
+						       flags, dirty);
+		if (rc)
+			return rc;
+		if (!(flags & IOFD_DIRTY_NO_CLEAR) && domain->ops->iotlb_sync)
+			domain->ops->iotlb_sync(domain, s, e - s + 1);
+	}
+	/* The caller checked the coverage under the same lock */
+	if (WARN_ON(!it.done))
+		return -EINVAL;
+	return 0;
+}
+
+/* Areas cover every byte of [start, last] */
+static bool iopt_range_covered(struct io_pagetable *iopt, unsigned long start,
+			       unsigned long last)
+{
+	struct iopt_contig it;
+	struct iopt_area *area;
+
+	area = iopt_contig_first(iopt, &it, start, last);
+	while (area)
+		area = iopt_contig_next(&it, area);
+	return it.done;
+}
+
+int iopt_set_dirty_tracking(struct io_pagetable *iopt,
+			    struct iofd_domain *domain, bool enable)
+{
+	struct iofd_dirty discard = {};
+	struct iopt_area *area;
+	int rc = 0;
+
+	if (!iopt_domain_tracks_dirty(domain))
+		return -EOPNOTSUPP;
+
+	down_read(&iopt->iova_rwsem);
+	if (enable) {
+		/* Start from a clean snapshot: drop what is recorded now */
+		for (area = iopt_area_first(iopt, 0, ULONG_MAX); area;
+		     area = iopt_area_next(area, 0, ULONG_MAX)) {
+			rc = iopt_domain_read_dirty(iopt, domain,
+						    area->node.start,
+						    area->node.last, 0,
+						    &discard);
+			if (rc)
+				goto out_unlock;
+			cond_resched();
+		}
+	}
+	rc = domain->ops->set_dirty_tracking(domain, enable);
+out_unlock:
+	up_read(&iopt->iova_rwsem);
+	return rc;
+}
+
+int iopt_read_and_clear_dirty(struct io_pagetable *iopt,
+			      struct iofd_domain *domain, unsigned int flags,
+			      u64 iova, u64 length, u64 page_size,
+			      void __user *data)
+{
+	unsigned long start, last, wstart, wlast;
+	struct iofd_dirty dirty;
+	u64 last64;
+	int rc;
+
+	/* The range checks come first, as upstream orders them */
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last64) ||
+	    last64 > ULONG_MAX)
+		return -EOVERFLOW;
+	if (!page_size || !is_power_of_2(page_size))
+		return -EINVAL;
+	/* last64 + 1 wraps to 0 for a range ending at the top: aligned */
+	if ((iova | (last64 + 1)) & (page_size - 1))
+		return -EINVAL;
+	if (!iopt_domain_tracks_dirty(domain))
+		return -EOPNOTSUPP;
+	start = iova;
+	last = last64;
+
+	rc = iofd_dirty_init(&dirty, start, length, page_size, data);
+	if (rc)
+		goto out_destroy;
+
+	down_read(&iopt->iova_rwsem);
+	if ((start | (last + 1)) & (iopt->iova_alignment - 1)) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	/* A hole fails the call before any dirty state is cleared */
+	if (!iopt_range_covered(iopt, start, last)) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+
+	while (iofd_dirty_window(&dirty, &wstart, &wlast)) {
+		rc = iopt_domain_read_dirty(iopt, domain, wstart, wlast, flags,
+					    &dirty);
+		/* Even after a driver error: what it reported is written */
+		if (iofd_dirty_flush(&dirty) && !rc)
+			rc = -EFAULT;
+		if (rc)
+			break;
+		cond_resched();
+	}
+out_unlock:
+	up_read(&iopt->iova_rwsem);
+out_destroy:
+	iofd_dirty_destroy(&dirty);
 	return rc;
 }

@@ -270,6 +270,83 @@ void iopt_enable_large_pages(struct io_pagetable *iopt);
 int iopt_cut_iova(struct io_pagetable *iopt, unsigned long *iovas,
 		  size_t num_iovas);
 
+/* Dirty tracking (io_pagetable.c, dirty.c) ------------------------------ */
+
+/*
+ * SET_DIRTY_TRACKING of @domain, a domain of @iopt: enabling first clears
+ * whatever dirty state the IOPTEs hold (a harvest whose result is dropped),
+ * so the first bitmap after it shows only writes made after it. Serialized
+ * against map/unmap.
+ */
+int iopt_set_dirty_tracking(struct io_pagetable *iopt,
+			    struct iofd_domain *domain, bool enable);
+/*
+ * GET_DIRTY_BITMAP of [iova, iova + length) of @domain into the user bitmap
+ * @data, one bit per @page_size; @flags IOMMU_HWPT_GET_DIRTY_BITMAP_*.
+ * EINVAL/EOVERFLOW for a bad range, EINVAL if an area does not cover all of
+ * it (checked before anything is read or cleared), EOPNOTSUPP if @domain
+ * does not track dirty pages.
+ */
+int iopt_read_and_clear_dirty(struct io_pagetable *iopt,
+			      struct iofd_domain *domain, unsigned int flags,
+			      u64 iova, u64 length, u64 page_size,
+			      void __user *data);
+
+/**
+ * struct iofd_dirty - the state of one harvest (dirty.c)
+ * @data: the user bitmap; NULL: records are dropped (clearing harvest)
+ * @iova: IOVA of bit 0
+ * @last: last IOVA of the request; records are clipped to [@iova, @last]
+ * @pgshift: log2 of the page size of one bit
+ * @nbits: bits of the request
+ * @wfirst: first bit of the current window (a multiple of its size)
+ * @buf: the window's bits, then a staging area for user bytes
+ * @lo: first bit set in the window (window relative)
+ * @hi: last bit set in the window
+ * @touched: a bit is set in the window
+ * @spill_left: bits [@left_first, @wfirst) must be set too
+ * @left_first: see @spill_left
+ * @spill_right: bits after the window up to @right_last must be set too
+ * @right_last: see @spill_right
+ * @done: the last window was flushed
+ * @rc: first error (a user copy that faulted)
+ */
+struct iofd_dirty {
+	u8 __user *data;
+	unsigned long iova;
+	unsigned long last;
+	unsigned int pgshift;
+	unsigned long nbits;
+	unsigned long wfirst;
+	u8 *buf;
+	unsigned long lo;
+	unsigned long hi;
+	bool touched;
+	bool spill_left;
+	unsigned long left_first;
+	bool spill_right;
+	unsigned long right_last;
+	bool done;
+	int rc;
+};
+
+/*
+ * Prepare a harvest of the already validated range into @data: -EFAULT if
+ * the bitmap is not user memory, -ENOMEM. Undo with iofd_dirty_destroy().
+ */
+int iofd_dirty_init(struct iofd_dirty *dirty, unsigned long iova,
+		    unsigned long length, unsigned long page_size,
+		    void __user *data);
+void iofd_dirty_destroy(struct iofd_dirty *dirty);
+/*
+ * The IOVA range of the current window, false once every window is done.
+ * Ask the driver about it, then iofd_dirty_flush() writes the window to the
+ * user bitmap and moves to the next one.
+ */
+bool iofd_dirty_window(struct iofd_dirty *dirty, unsigned long *start,
+		       unsigned long *last);
+int iofd_dirty_flush(struct iofd_dirty *dirty);
+
 /* Accesses (access.c) --------------------------------------------------- */
 
 struct iommufd_access;

@@ -10,7 +10,9 @@
  *   pages.c         pinning of user memory, RLIMIT_MEMLOCK accounting
  *   access.c        in-kernel accesses (emulated devices) to an IOAS
  *   device.c        bound devices, attach/replace/detach, automatic domains
- *   hw_pagetable.c  HWPT objects and IOMMU_HWPT_ALLOC
+ *   hw_pagetable.c  HWPT objects, IOMMU_HWPT_ALLOC and the dirty tracking
+ *                   ioctls
+ *   dirty.c         the user bitmap of IOMMU_HWPT_GET_DIRTY_BITMAP
  *   vfio_compat.c   VFIO type1 ioctls on the iommufd fd
  *   selftest.c      IOMMU_TEST_CMD and the mock IOMMU driver
  */
@@ -325,6 +327,8 @@ int iommufd_hwpt_attach_new(struct iommufd_device *idev,
 			    struct iommufd_hw_pagetable *hwpt);
 void iommufd_hwpt_paging_abort(struct iommufd_object *obj);
 int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
 
 /*
  * ---------------------------------------------------------------------------
