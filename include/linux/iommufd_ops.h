@@ -63,7 +63,9 @@ enum iofd_domain_type {
  *		any page of that range: the driver invalidates every cached
  *		translation of the range (IOTLB, walk caches) and waits for
  *		DMA in flight through it. A driver without it must do the same
- *		inside @unmap.
+ *		inside @unmap. The core also calls it after a
+ *		@read_and_clear_dirty without IOFD_DIRTY_NO_CLEAR, for the
+ *		range read, so that cached "already dirty" state goes too.
  * @set_dirty_tracking: optional (required when the domain was allocated
  *			with IOFD_ALLOC_DIRTY_TRACKING). Start or stop the
  *			hardware recording DMA writes in the page table.
@@ -97,7 +99,10 @@ struct iofd_domain_ops {
 /*
  * Report that [iova, iova + length) is dirty, from read_and_clear_dirty.
  * The core turns it into bits of the caller's bitmap (ranges outside the
- * request are clipped); may sleep.
+ * request are clipped). Drivers must allow it to sleep; the core's
+ * implementation only writes a kernel buffer (user memory is written
+ * after the driver call returns) as long as the range overlaps the one
+ * the driver was asked about.
  */
 void iofd_dirty_record(struct iofd_dirty *dirty, unsigned long iova,
 		       unsigned long length);
