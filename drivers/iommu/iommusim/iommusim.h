@@ -82,9 +82,11 @@ enum simpt_format {
  *	 "writable, clean" encoding (ARM: DBM set and AP[2]=1 / S2AP[1]=0;
  *	 VT-d SL: D bit 9 clear) so a hardware write records dirtiness
  * @root: kernel virtual address of the top table (one 4 KiB page)
- * @lock: serializes map/unmap/dirty read-and-clear (walks by the simulated
- *	  hardware take no lock: they read entries with READ_ONCE and update
- *	  access/dirty state with cmpxchg, as hardware does)
+ * @lock: serializes block splitting and test-hook rewrites. Every other
+ *	  update is one cmpxchg of one entry (table install, leaf set/clear,
+ *	  dirty clear), so map/unmap of disjoint ranges (the core serializes
+ *	  overlapping ones), dirty read-and-clear (which may sleep in its
+ *	  record callback) and the hardware's lockless walks never conflict
  */
 struct simpt {
 	enum simpt_format fmt;
@@ -142,6 +144,43 @@ int simpt_read_and_clear_dirty(struct simpt *pt, u64 iova, u64 size,
 /* Test hook: point the 4 KiB leaf of @iova where the leaf of @src points */
 int simpt_alias_leaf(struct simpt *pt, u64 iova, u64 src_iova);
 
+/*
+ * S1 MAIR the ARM stage-1 AttrIndx values refer to (CD.MAIR): index 0
+ * Normal Non-cacheable, 1 Normal Write-Back RW-allocate, 2 Device-nGnRE
+ */
+#define SIMPT_ARM_S1_MAIR	0x04ff44ULL
+
+/*
+ * Between pgtable_arm.c (the walker, shared by every format, and the
+ * VMSAv8-64 descriptors) and pgtable_vtd.c (the VT-d descriptors). Values
+ * are CPU order; @lvl is the walker's own numbering: 0 maps 4 KiB, 1 2 MiB,
+ * 2 1 GiB, 3 512 GiB, 4 256 TiB.
+ */
+enum simpt_kind { SIMPT_PTE_NONE, SIMPT_PTE_TABLE, SIMPT_PTE_LEAF };
+
+struct simpt_fmt_ops {
+	int (*levels)(unsigned int ias, unsigned int oas);	/* or -EINVAL */
+	unsigned int (*level_num)(unsigned int lvl);	/* simpt_walk.level */
+	enum simpt_kind (*kind)(u64 pte, unsigned int lvl);
+	phys_addr_t (*addr)(u64 pte);		/* table or output address */
+	u64 (*mk_table)(const struct simpt *pt, phys_addr_t table);
+	u64 (*mk_leaf)(const struct simpt *pt, unsigned int lvl,
+		       phys_addr_t pa, unsigned int prot);
+	/* @leaf's attributes and state at another level and address */
+	u64 (*relocate)(u64 leaf, unsigned int lvl, phys_addr_t pa);
+	/*
+	 * Access check: sets *upd to the entry after the A/D update (== pte
+	 * if none), *perm and *dirty as they are after it. 0 or -EACCES.
+	 */
+	int (*access)(const struct simpt *pt, u64 pte, unsigned int access,
+		      u64 *upd, unsigned int *perm, bool *dirty);
+	bool (*is_dirty)(const struct simpt *pt, u64 pte);
+	u64 (*clear_dirty)(const struct simpt *pt, u64 pte);
+};
+
+extern const struct simpt_fmt_ops simpt_vtd_sl_ops;
+extern const struct simpt_fmt_ops simpt_vtd_fl_ops;
+
 /* ------------------------------------------------------------------ */
 /* IOTLB model (iotlb.c)                                               */
 
@@ -178,8 +217,10 @@ bool simio_tlb_lookup(struct simio_tlb *tlb, u64 tag, u64 iova,
 		      struct simio_tlb_entry *out);
 /* Insert (replacing an entry of the same tag and page); may evict */
 void simio_tlb_insert(struct simio_tlb *tlb, const struct simio_tlb_entry *e);
-/* Remove entries with (tag & mask) == match overlapping [iova, iova+size);
- * size 0 means every IOVA */
+/*
+ * Remove entries with (tag & mask) == match overlapping [iova, iova+size);
+ * size 0 means every IOVA
+ */
 void simio_tlb_invalidate(struct simio_tlb *tlb, u64 match, u64 mask,
 			  u64 iova, u64 size);
 void simio_tlb_stats(struct simio_tlb *tlb, struct simio_tlb_stats *st,
