@@ -17,6 +17,15 @@
  * bits. The markers remember which blocks began and ended each map call, so
  * unmap can tell when the core splits a range it mapped in one call; that
  * would break a real IOMMU that used a large IOPTE for it.
+ *
+ * Dirty tracking: the IOPTEs of the mock are MOCK_IO_PAGE_SIZE each, except
+ * that a domain of a MOCK_FLAGS_DEVICE_HUGE_IOVA device uses a
+ * MOCK_HUGE_PAGE_SIZE IOPTE wherever a map call covers an aligned block of
+ * that size at equally aligned physical memory (as the IOMMU API picks its
+ * page sizes); such blocks carry MOCK_PTE_HUGE. The dirty bits live in a
+ * second xarray, one entry per dirty MOCK_IO_PAGE_SIZE step, set by
+ * IOMMU_TEST_OP_DIRTY (the "DMA write"); a huge IOPTE is dirty when any of
+ * its steps is, and is reported and cleared as a whole, like hardware.
  */
 #include <linux/anon_inodes.h>
 #include <linux/debugfs.h>
@@ -49,13 +58,30 @@ enum {
 #define MOCK_PTE_MAP_START	BIT_ULL(MOCK_PTE_DELTA_BITS + 0)
 #define MOCK_PTE_MAP_LAST	BIT_ULL(MOCK_PTE_DELTA_BITS + 1)
 #define MOCK_PTE_WRITE		BIT_ULL(MOCK_PTE_DELTA_BITS + 2)
+#define MOCK_PTE_HUGE		BIT_ULL(MOCK_PTE_DELTA_BITS + 3)
+
+/* Mock IOPTE steps in one huge IOPTE */
+#define MOCK_HUGE_CHUNKS	(MOCK_HUGE_PAGE_SIZE / MOCK_IO_PAGE_SIZE)
 
 /* The upstream selftests refuse larger access buffers too */
 #define MOCK_ACCESS_MAX_LENGTH	SZ_16M
 
+/**
+ * struct mock_domain - a mock paging domain
+ * @domain: what the core sees
+ * @ptes: the page table (see the top of this file)
+ * @dirty: IOVA step -> xa_mk_value(1) for every step written while
+ *	   tracking was on
+ * @dirty_lock: serializes marking, harvesting and the clearing of dirty
+ *		state on unmap, so no step stays dirty once unmapped
+ * @dirty_enabled: set_dirty_tracking state
+ */
 struct mock_domain {
 	struct iofd_domain domain;
 	struct xarray ptes;
+	struct xarray dirty;
+	struct mutex dirty_lock; /* see @dirty_lock above */
+	bool dirty_enabled;
 };
 
 /**
@@ -188,6 +214,57 @@ static void mock_clear_blocks(struct mock_domain *mock, unsigned long index,
 	}
 }
 
+/*
+ * Store one map call, chunks [first, end) at physical chunk @pfirst: the
+ * part that huge IOPTEs can cover (huge-capable domain, IOVA and physical
+ * address equally aligned) is marked MOCK_PTE_HUGE. Lock held.
+ */
+static int mock_store_call(struct mock_domain *mock, unsigned long first,
+			   unsigned long end, unsigned long pfirst, u64 pte,
+			   gfp_t gfp, unsigned long *done)
+	__must_hold(&mock->ptes.xa_lock)
+{
+	unsigned long hs = end, he = end;
+	struct {
+		unsigned long start, end;
+		u64 extra;
+	} seg[3];
+	unsigned int i;
+	int rc;
+
+	if ((mock->domain.pgsize_bitmap & MOCK_HUGE_PAGE_SIZE) &&
+	    !((first ^ pfirst) & (MOCK_HUGE_CHUNKS - 1))) {
+		hs = round_up(first, MOCK_HUGE_CHUNKS);
+		he = round_down(end, MOCK_HUGE_CHUNKS);
+		if (hs >= he)
+			hs = he = end;
+	}
+	seg[0].start = first;
+	seg[0].end = hs;
+	seg[0].extra = 0;
+	seg[1].start = hs;
+	seg[1].end = he;
+	seg[1].extra = MOCK_PTE_HUGE;
+	seg[2].start = he;
+	seg[2].end = end;
+	seg[2].extra = 0;
+
+	*done = first;
+	for (i = 0; i != ARRAY_SIZE(seg); i++) {
+		if (seg[i].start == seg[i].end)
+			continue;
+		rc = mock_store_blocks(mock, seg[i].start, seg[i].end,
+				       pte | seg[i].extra,
+				       seg[i].start == first ?
+					       MOCK_PTE_MAP_START : 0,
+				       seg[i].end == end ? MOCK_PTE_MAP_LAST : 0,
+				       gfp, done);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int mock_domain_map(struct iofd_domain *domain, unsigned long iova,
 			   phys_addr_t paddr, size_t size, unsigned int prot,
 			   gfp_t gfp)
@@ -215,8 +292,8 @@ static int mock_domain_map(struct iofd_domain *domain, unsigned long iova,
 		pte |= MOCK_PTE_WRITE;
 
 	xa_lock(&mock->ptes);
-	rc = mock_store_blocks(mock, first, end, pte, MOCK_PTE_MAP_START,
-			       MOCK_PTE_MAP_LAST, gfp, &done);
+	rc = mock_store_call(mock, first, end, paddr / MOCK_IO_PAGE_SIZE, pte,
+			     gfp, &done);
 	/* Nothing of a failed call may stay mapped */
 	if (rc)
 		mock_clear_blocks(mock, first, done);
@@ -244,6 +321,21 @@ static void mock_split_block(struct mock_domain *mock, unsigned long bstart,
 	if (bend > last)
 		mock_store_blocks(mock, last + 1, bend + 1, pte, flags, flags,
 				  GFP_ATOMIC, &done);
+}
+
+/* Forget the dirty state of IOVA steps [first, last] */
+static void mock_dirty_clear(struct mock_domain *mock, unsigned long first,
+			     unsigned long last)
+{
+	XA_STATE(xas, &mock->dirty, first);
+	void *ent;
+
+	mutex_lock(&mock->dirty_lock);
+	xas_lock(&xas);
+	xas_for_each(&xas, ent, last)
+		xas_store(&xas, NULL);
+	xas_unlock(&xas);
+	mutex_unlock(&mock->dirty_lock);
 }
 
 static size_t mock_domain_unmap(struct iofd_domain *domain,
@@ -302,6 +394,9 @@ static size_t mock_domain_unmap(struct iofd_domain *domain,
 		}
 	}
 	xa_unlock(&mock->ptes);
+
+	/* An unmapped IOPTE takes its dirty state with it */
+	mock_dirty_clear(mock, first, last);
 	return size;
 }
 
@@ -324,8 +419,78 @@ static void mock_domain_free(struct iofd_domain *domain)
 
 	/* Every IOPTE must have been unmapped before the domain goes */
 	WARN_ON(!xa_empty(&mock->ptes));
+	WARN_ON(!xa_empty(&mock->dirty));
 	xa_destroy(&mock->ptes);
+	xa_destroy(&mock->dirty);
+	mutex_destroy(&mock->dirty_lock);
 	kfree(mock);
+}
+
+static int mock_domain_set_dirty_tracking(struct iofd_domain *domain,
+					  bool enable)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+
+	if (enable && !domain->dirty_tracking)
+		return -EINVAL;
+	mutex_lock(&mock->dirty_lock);
+	mock->dirty_enabled = enable;
+	mutex_unlock(&mock->dirty_lock);
+	return 0;
+}
+
+/*
+ * Report the dirty IOPTEs overlapping [iova, iova + size). A huge IOPTE at
+ * either end may begin before or end after the range, and its dirty steps
+ * may lie outside it: widen the search to its whole extent.
+ */
+static int mock_domain_read_and_clear_dirty(struct iofd_domain *domain,
+					    unsigned long iova, size_t size,
+					    unsigned int flags,
+					    struct iofd_dirty *dirty)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
+	unsigned long last = (iova + size - 1) / MOCK_IO_PAGE_SIZE;
+	unsigned long index;
+	void *ent;
+
+	if (WARN_ON(!size))
+		return -EINVAL;
+
+	mutex_lock(&mock->dirty_lock);
+	ent = xa_load(&mock->ptes, first);
+	if (ent && (xa_to_value(ent) & MOCK_PTE_HUGE))
+		first = round_down(first, MOCK_HUGE_CHUNKS);
+	ent = xa_load(&mock->ptes, last);
+	if (ent && (xa_to_value(ent) & MOCK_PTE_HUGE))
+		last = round_up(last + 1, MOCK_HUGE_CHUNKS) - 1;
+
+	index = first;
+	while (xa_find(&mock->dirty, &index, last, XA_PRESENT)) {
+		unsigned long head = index, tail = index;
+
+		ent = xa_load(&mock->ptes, index);
+		if (ent && (xa_to_value(ent) & MOCK_PTE_HUGE)) {
+			head = round_down(index, MOCK_HUGE_CHUNKS);
+			tail = head + MOCK_HUGE_CHUNKS - 1;
+		}
+		iofd_dirty_record(dirty, head * MOCK_IO_PAGE_SIZE,
+				  (tail - head + 1) * MOCK_IO_PAGE_SIZE);
+		if (!(flags & IOFD_DIRTY_NO_CLEAR)) {
+			XA_STATE(xas, &mock->dirty, head);
+
+			xas_lock(&xas);
+			xas_for_each(&xas, ent, tail)
+				xas_store(&xas, NULL);
+			xas_unlock(&xas);
+		}
+		if (tail >= last)
+			break;
+		index = tail + 1;
+	}
+	mutex_unlock(&mock->dirty_lock);
+	return 0;
 }
 
 static const struct iofd_domain_ops mock_domain_ops = {
@@ -333,6 +498,8 @@ static const struct iofd_domain_ops mock_domain_ops = {
 	.unmap = mock_domain_unmap,
 	.iova_to_phys = mock_domain_iova_to_phys,
 	.free = mock_domain_free,
+	.set_dirty_tracking = mock_domain_set_dirty_tracking,
+	.read_and_clear_dirty = mock_domain_read_and_clear_dirty,
 };
 
 /* ----------------------------------------------------------------------
@@ -374,6 +541,8 @@ static struct iofd_domain *mock_dev_domain_alloc_paging(struct iofd_hw_dev *hwde
 	if (!mock)
 		return ERR_PTR(-ENOMEM);
 	xa_init(&mock->ptes);
+	xa_init(&mock->dirty);
+	mutex_init(&mock->dirty_lock);
 	mock->domain.ops = &mock_domain_ops;
 	mock->domain.owner = &mock_hw_dev_ops;
 	mock->domain.type = IOFD_DOMAIN_PAGING;
@@ -1202,6 +1371,86 @@ out_put:
 	return rc;
 }
 
+/*
+ * DIRTY: the mock "device" writes to IOVA iova + n * page_size of HWPT
+ * cmd->id for every bit n set in the user bitmap at uptr, which marks the
+ * IOPTE there dirty; out_nr_dirty counts the writes that hit a mapped
+ * IOVA. Tracking must be on. The bitmap is read a page at a time.
+ */
+static int iommufd_test_dirty(struct iommufd_ucmd *ucmd,
+			      struct iommu_test_cmd *cmd)
+{
+	u8 __user *uptr = u64_to_user_ptr(cmd->dirty.uptr);
+	u64 page_size = cmd->dirty.page_size;
+	u64 length = cmd->dirty.length;
+	u64 iova = cmd->dirty.iova;
+	struct iommufd_hw_pagetable *hwpt;
+	struct mock_domain *mock;
+	u64 nbits, bit, count = 0;
+	u8 *buf;
+	int rc = 0;
+
+	if (!page_size || !length || iova % page_size || length % page_size ||
+	    !uptr)
+		return -EINVAL;
+	nbits = div64_u64(length, page_size);
+	/* Upstream's bound: a 16 MiB bitmap */
+	if (nbits > SZ_16M * BITS_PER_BYTE)
+		return -EOVERFLOW;
+	if (iova + length - 1 < iova || iova + length - 1 > ULONG_MAX)
+		return -EOVERFLOW;
+
+	hwpt = get_mock_hwpt(ucmd, cmd->id, &mock);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+	if (!buf) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+
+	mutex_lock(&mock->dirty_lock);
+	if (!mock->dirty_enabled) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	for (bit = 0; bit < nbits; bit++) {
+		u64 byte = bit / BITS_PER_BYTE;
+		unsigned long index;
+
+		if (byte % PAGE_SIZE == 0 && bit % BITS_PER_BYTE == 0) {
+			size_t n = min_t(u64, PAGE_SIZE,
+					 DIV_ROUND_UP(nbits, BITS_PER_BYTE) -
+						 byte);
+
+			if (copy_from_user(buf, uptr + byte, n)) {
+				rc = -EFAULT;
+				goto out_unlock;
+			}
+			cond_resched();
+		}
+		if (!(buf[byte % PAGE_SIZE] & BIT(bit % BITS_PER_BYTE)))
+			continue;
+		index = (iova + bit * page_size) / MOCK_IO_PAGE_SIZE;
+		if (!xa_load(&mock->ptes, index))
+			continue;
+		rc = xa_err(xa_store(&mock->dirty, index, xa_mk_value(1),
+				     GFP_KERNEL_ACCOUNT));
+		if (rc)
+			goto out_unlock;
+		count++;
+	}
+	cmd->dirty.out_nr_dirty = count;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_unlock:
+	mutex_unlock(&mock->dirty_lock);
+	kfree(buf);
+out_put:
+	iommufd_put_object(ucmd->ictx, &hwpt->obj);
+	return rc;
+}
+
 /* ----------------------------------------------------------------------
  * IOMMU_TEST_CMD
  */
@@ -1244,8 +1493,10 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		return iommufd_test_pasid(ucmd, cmd);
 	case IOMMU_TEST_OP_PASID_CHECK_HWPT:
 		return iommufd_test_pasid_check_hwpt(ucmd, cmd);
+	case IOMMU_TEST_OP_DIRTY:
+		return iommufd_test_dirty(ucmd, cmd);
 	default:
-		/* DIRTY, MD_CHECK_IOTLB, TRIGGER_*, DEV_CHECK_CACHE: later */
+		/* MD_CHECK_IOTLB, TRIGGER_*, DEV_CHECK_CACHE: later */
 		return -EOPNOTSUPP;
 	}
 }
