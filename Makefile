@@ -6,12 +6,15 @@
 # the QEMU runs.  See README.md.
 #
 #   make modules [KDIR=<kernel build dir>]   build the .ko files in the tree
-#   make demo        boot the VM, load the module, run samples/iommufd/vmm_flow
+#   make demo        boot the VM, load the modules, run samples/iommufd/vmm_flow
+#                    and (when built) sim_vmm on a simulated SMMUv3/VT-d
 #   make check       W=1 + sparse + checkpatch, then every suite in the VM
 #   make bench       the benchmark in the VM (instruction-counted clock);
 #                    BENCH_ARGS="-t 2 -n 5" passes options to it
 #   make bench-compare  the same against Linux 6.12's own iommufd, one VM
 #                    boot, alternating rounds, ours/upstream ratios
+#   make bench-sim   simulated DMA and map/unmap through iommusim domains
+#                    (icount VM); BENCH_ARGS as for 'bench'
 #   make clean
 
 # Plain 'make' means 'make modules'.
@@ -40,7 +43,7 @@ SAMPLES	:= $(patsubst samples/iommufd/%.c,$(B)/samples/%,$(SAMPLE_SRCS))
 VM	:= scripts/vm/run
 
 .PHONY: setup src modules modules-strict sparse checkpatch tests samples \
-	demo check check-stock check-debug bench bench-compare clean
+	demo check check-stock check-debug bench bench-compare bench-sim clean
 
 setup:
 	@scripts/setup-host.sh
@@ -75,14 +78,16 @@ $(B)/samples/%: samples/iommufd/%.c src
 	@$(CC) -O2 -g -Wall -isystem $(B)/uapi/include -isystem $(B)/linux/usr/include \
 		-I$(CURDIR)/drivers/iommu/iommufd -static -pthread -o $@ $<
 
-# The main job: a VM boots the stock kernel, loads the module and runs the
-# VMM-style sample, printing what it does.
+# The main job: a VM boots the stock kernel, loads the modules and runs the
+# VMM-style samples, printing what they do: vmm_flow on the core's mock
+# device, then sim_vmm on simulated SMMUv3/VT-d hardware (once written).
 demo: setup
 	@$(MAKE) --no-print-directory modules src samples >$(B)/demo-build.log 2>&1 || \
 		{ cat $(B)/demo-build.log; exit 1; }
 	@test -x $(B)/samples/vmm_flow || { echo "demo: samples/iommufd/vmm_flow.c not built"; exit 1; }
 	@$(VM) --name demo --echo --kernel /boot/vmlinuz-$(KVER) \
-		--modules "$(MODULES)" $(B)/samples/vmm_flow
+		--modules "$(MODULES)" $(B)/samples/vmm_flow \
+		$$(test -x $(B)/samples/sim_vmm && echo $(B)/samples/sim_vmm)
 
 # Every test: static checks, then the suites on the stock kernel, then (when
 # scripts/debug-kernel/ provides one) the same suites on the debug kernel.
@@ -119,6 +124,13 @@ bench: setup
 
 bench-compare: setup
 	@scripts/bench-compare.sh
+
+bench-sim: setup
+	@$(MAKE) --no-print-directory modules src >/dev/null
+	@$(TESTS_MAKE) bench-sim
+	@$(VM) --name bench-sim --echo --icount --kernel /boot/vmlinuz-$(KVER) \
+		--modules "$(MODULES)" --args "$(BENCH_ARGS)" \
+		$(B)/tests/iommusim_bench
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
