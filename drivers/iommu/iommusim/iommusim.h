@@ -87,6 +87,8 @@ enum simpt_format {
  *	  dirty clear), so map/unmap of disjoint ranges (the core serializes
  *	  overlapping ones), dirty read-and-clear (which may sleep in its
  *	  record callback) and the hardware's lockless walks never conflict
+ * @retired: empty tables a map replaced by a large leaf (a walk may still be
+ *	     inside one), under @lock; freed by simpt_destroy()
  */
 struct simpt {
 	enum simpt_format fmt;
@@ -96,6 +98,7 @@ struct simpt {
 	bool dbm;
 	u64 *root;
 	spinlock_t lock;
+	struct list_head retired;
 };
 
 /* The result of a hardware walk of one IOVA */
