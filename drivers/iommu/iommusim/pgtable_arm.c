@@ -19,7 +19,9 @@
 #include <linux/bitfield.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/list.h>
 #include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
@@ -304,6 +306,7 @@ int simpt_init(struct simpt *pt, enum simpt_format fmt, unsigned int ias,
 	pt->levels = levels;
 	pt->dbm = dbm;
 	spin_lock_init(&pt->lock);
+	INIT_LIST_HEAD(&pt->retired);
 	return 0;
 }
 
@@ -327,10 +330,17 @@ static void simpt_free_table(const struct simpt_fmt_ops *ops, u64 *table,
  */
 void simpt_destroy(struct simpt *pt)
 {
+	struct page *page, *tmp;
+
 	if (!pt->root)
 		return;
 	simpt_free_table(simpt_ops(pt->fmt), pt->root, pt->levels - 1);
 	pt->root = NULL;
+	/* Retired tables are unreachable from the root: one page each */
+	list_for_each_entry_safe(page, tmp, &pt->retired, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
 }
 
 /**
@@ -372,6 +382,70 @@ static u64 *simpt_get_table(struct simpt *pt, const struct simpt_fmt_ops *ops,
 	}
 }
 
+/* True if no leaf is left anywhere under @table (level @lvl) */
+static bool simpt_table_empty(const struct simpt_fmt_ops *ops, u64 *table,
+			      unsigned int lvl)
+{
+	unsigned int i;
+
+	for (i = 0; i < SIMPT_ENTRIES; i++) {
+		u64 pte = pte_get(&table[i]);
+
+		switch (ops->kind(pte, lvl)) {
+		case SIMPT_PTE_NONE:
+			break;
+		case SIMPT_PTE_LEAF:
+			return false;
+		case SIMPT_PTE_TABLE:
+			if (!simpt_table_empty(ops, simpt_table(ops, pte),
+					       lvl - 1))
+				return false;
+			break;
+		}
+	}
+	return true;
+}
+
+/* Put an unlinked empty table and every table under it on pt->retired */
+static void simpt_retire(struct simpt *pt, const struct simpt_fmt_ops *ops,
+			 u64 *table, unsigned int lvl)
+{
+	unsigned int i;
+
+	for (i = 0; lvl && i < SIMPT_ENTRIES; i++) {
+		u64 pte = pte_get(&table[i]);
+
+		if (ops->kind(pte, lvl) == SIMPT_PTE_TABLE)
+			simpt_retire(pt, ops, simpt_table(ops, pte), lvl - 1);
+	}
+	list_add(&virt_to_page(table)->lru, &pt->retired);
+}
+
+/*
+ * Make *ptep the leaf @leaf. The slot must be empty, or hold a table with
+ * no leaf left (unmap keeps tables): such a table is replaced so a range
+ * once mapped with small pages can be mapped with a large one again, and
+ * is kept until simpt_destroy() since a walk may be inside it.
+ */
+static int simpt_set_leaf(struct simpt *pt, const struct simpt_fmt_ops *ops,
+			  u64 *ptep, unsigned int lvl, u64 leaf)
+{
+	u64 old = pte_get(ptep);
+
+	if (lvl && ops->kind(old, lvl) == SIMPT_PTE_TABLE) {
+		u64 *table = simpt_table(ops, old);
+
+		if (!simpt_table_empty(ops, table, lvl - 1) ||
+		    !pte_cmpxchg(ptep, old, leaf))
+			return -EEXIST;
+		spin_lock(&pt->lock);
+		simpt_retire(pt, ops, table, lvl - 1);
+		spin_unlock(&pt->lock);
+		return 0;
+	}
+	return pte_cmpxchg(ptep, 0, leaf) ? 0 : -EEXIST;
+}
+
 /*
  * Map [*iova, end) from *pa in @table (level @lvl), advancing *iova and *pa
  * past what is mapped, so on failure the caller knows what to undo.
@@ -390,9 +464,10 @@ static int simpt_map_lvl(struct simpt *pt, const struct simpt_fmt_ops *ops,
 
 		if (lvl <= SIMPT_MAX_LEAF_LVL && !((*iova | *pa) & (sz - 1)) &&
 		    end - *iova >= sz) {
-			if (!pte_cmpxchg(ptep, 0,
-					 ops->mk_leaf(pt, lvl, *pa, prot)))
-				return -EEXIST;
+			ret = simpt_set_leaf(pt, ops, ptep, lvl,
+					     ops->mk_leaf(pt, lvl, *pa, prot));
+			if (ret)
+				return ret;
 			*iova += sz;
 			*pa += sz;
 			continue;
