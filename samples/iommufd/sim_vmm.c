@@ -309,6 +309,30 @@ static void decode_smmu_event(const __u64 *r)
 		     (r[1] >> 39) & 1 ? 2 : 1, (unsigned long long)r[2]);
 }
 
+/* The scalable-mode fault reasons this model produces (VT-d spec) */
+static const char *vtd_reason_name(unsigned int fr)
+{
+	switch (fr) {
+	case 0x39: return "root entry not present";
+	case 0x41: return "context entry not present";
+	case 0x43: return "invalid context entry";
+	case 0x45: return "PASID request, PASIDs not enabled in context entry";
+	case 0x46: return "PASID beyond the PASID directory";
+	case 0x51: return "PASID directory entry not present";
+	case 0x59: return "PASID table entry not present";
+	case 0x5b: return "invalid PASID table entry";
+	case 0x70: return "error reading a first-level entry";
+	case 0x71: return "first-level entry not present";
+	case 0x79: return "second-level entry grants nothing";
+	case 0x7b: return "invalid second-level table pointer";
+	case 0x80: return "non-canonical first-level address";
+	case 0x83: return "address beyond the translation width";
+	case 0x85: return "no write permission";
+	case 0x86: return "no read permission";
+	}
+	return "?";
+}
+
 /* The VT-d primary fault record: 128 bits, as two 64-bit words */
 static void decode_vtd_fault(const __u64 *r)
 {
@@ -316,9 +340,11 @@ static void decode_vtd_fault(const __u64 *r)
 
 	note("VT-d fault record: %016llx %016llx (high, low)",
 	     (unsigned long long)hi, (unsigned long long)r[0]);
-	note("  F %llu, fault reason 0x%02llx, %s request, source ID %02llx:%02llx.%llx",
+	note("  F %llu, fault reason 0x%02llx (%s)",
 	     (unsigned long long)(hi >> 63),
 	     (unsigned long long)((hi >> 32) & 0xff),
+	     vtd_reason_name((hi >> 32) & 0xff));
+	note("  %s request, source ID %02llx:%02llx.%llx",
 	     (hi >> 62) & 1 ? "read" : "write",
 	     (unsigned long long)((hi >> 8) & 0xff),
 	     (unsigned long long)((hi >> 3) & 0x1f),
@@ -1036,7 +1062,17 @@ static void run_family(const struct family *fam)
 	dma_ok(true, -1, gpa + 0x10000, buf, 2 * PAGE);
 	if (memcmp(ram + 0x10000, buf, 2 * PAGE))
 		fail("guest RAM does not hold what the device wrote");
-	say_ok("DMA goes through the new table; the automatic HWPT is gone with its last device");
+	{
+		struct iommu_destroy cmd = { .size = sizeof(cmd),
+					     .id = auto_hwpt };
+
+		/* An automatic HWPT goes away with its last device */
+		if (!ioctl(live.iommufd, IOMMU_DESTROY, &cmd) ||
+		    errno != ENOENT)
+			fail("automatic HWPT %u still exists", auto_hwpt);
+	}
+	say_ok("DMA goes through the new table; automatic HWPT %u is gone",
+	       auto_hwpt);
 
 	step("PASID: a second address space (IOAS) with a 64 KiB buffer at IOVA 0x%llx",
 	     (unsigned long long)gpa);
