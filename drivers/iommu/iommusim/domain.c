@@ -34,10 +34,13 @@ static phys_addr_t simio_dom_iova_to_phys(struct iofd_domain *domain,
 static void simio_dom_free(struct iofd_domain *domain)
 {
 	struct simio_domain *sdom = to_simio_domain(domain);
+	struct simio_iommu *iommu = sdom->iommu;
 
-	sdom->iommu->fam->domain_free(sdom);
+	iommu->fam->domain_free(sdom);
 	simpt_destroy(&sdom->pt);
 	kfree(sdom);
+	/* The reference cdev.c took at allocation: may free the instance */
+	simio_iommu_put(iommu);
 }
 
 /* Invalidate what the instance caches of the range, then drain DMA */
