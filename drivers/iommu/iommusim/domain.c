@@ -43,9 +43,17 @@ static void simio_dom_free(struct iofd_domain *domain)
 	simio_iommu_put(iommu);
 }
 
-/* Invalidate what the instance caches of the range, then drain DMA */
+/*
+ * Make the table change the caller just did (cleared leaves, cleared dirty
+ * state) the only truth for DMA. A DMA that walked the old entry before
+ * the change may insert it into the IOTLB after any invalidation we issue,
+ * so first wait for those; then invalidate; then wait for DMA that hit an
+ * old IOTLB entry before the invalidation. After that no DMA uses the old
+ * entry, and the core may unpin its page.
+ */
 static void simio_dom_flush(struct simio_domain *sdom, u64 iova, u64 size)
 {
+	simio_dma_quiesce(sdom->iommu);
 	sdom->iommu->fam->flush(sdom, iova, size);
 	simio_dma_quiesce(sdom->iommu);
 }
