@@ -783,7 +783,6 @@ static struct simio_domain *sv3_domain_alloc_paging(struct simio_dev *sdev,
 	struct simio_domain *sdom;
 	struct sv3_domain *sd;
 	enum simpt_format fmt;
-	unsigned int ias;
 	struct ida *ida;
 	int id, ret;
 
@@ -802,12 +801,9 @@ static struct simio_domain *sv3_domain_alloc_paging(struct simio_dev *sdev,
 			return ERR_PTR(-EOPNOTSUPP);
 		fmt = SIMPT_ARM_S2;
 		ida = &sv->vmids;
-		/* Stage 2 input is an IPA: at most the output size */
-		ias = min(c->ias, c->oas);
 	} else {
 		fmt = SIMPT_ARM_S1;
 		ida = &sv->asids;
-		ias = c->ias;
 	}
 
 	sdom = kzalloc(sizeof(*sdom), GFP_KERNEL);
@@ -826,7 +822,7 @@ static struct simio_domain *sv3_domain_alloc_paging(struct simio_dev *sdev,
 	sdom->id = id;
 	sdom->stage = fmt == SIMPT_ARM_S2 ? 2 : 1;
 	sdom->priv = sd;
-	ret = simio_domain_init(sdom, iommu, fmt, ias, flags);
+	ret = simio_domain_init(sdom, iommu, fmt, c->ias, flags);
 	if (ret)
 		goto err_id;
 	ret = xa_insert(&sv->roots, PHYS_PFN(sv3_dom_root(sdom)), sdom,
@@ -911,12 +907,18 @@ static int sv3_attach_rid(struct sv3_iommu *sv, struct sv3_master *m,
 			  struct simio_domain *sdom, struct simio_domain **old)
 {
 	struct sv3_ctx *ctx = m->rid, *gone = NULL;
+	int ret;
 
 	*old = ctx ? ctx->sdom : NULL;
 	if (sdom && sdom->stage == 2 && m->nr_pasids)
 		return -EINVAL;	/* an S2 STE has no CD table for them */
-	if (sdom && sdom->stage == 1 && !m->cdt.base)
-		return -EINVAL;
+	if (sdom && sdom->stage == 1) {
+		if (!m->cdt.base)
+			return -EINVAL;
+		ret = sv3_cd_prepare(m, 0);
+		if (ret)
+			return ret;
+	}
 	if (sdom && !ctx) {
 		ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 		if (!ctx)
@@ -1127,7 +1129,12 @@ static int __sv3_fetch_config(struct sv3_iommu *sv, const struct sv3_req *rq,
 	}
 
 	cfg->s2 = false;
-	if (rq->ssv) {
+	if (!FIELD_GET(SV3_STE0_S1CDMAX, cfg->ste[0])) {
+		/* One CD, no substreams; S1DSS does not apply */
+		if (rq->ssv)
+			return SV3_EVT_C_BAD_SUBSTREAMID;
+		ssid = 0;
+	} else if (rq->ssv) {
 		if (!rq->ssid && FIELD_GET(SV3_STE1_S1DSS, cfg->ste[1]) ==
 				 SV3_S1DSS_SSID0)
 			return SV3_EVT_C_BAD_SUBSTREAMID;
