@@ -28,8 +28,8 @@
  *     unpins.
  *
  * Each figure is the median of -r repetitions (default 5) after one
- * untimed warm-up; a repetition moves at least -b bytes (default 16 MiB)
- * of DMA, in as many transfers as that takes. Time is
+ * untimed warm-up; a repetition moves at least -b bytes (default 4 MiB)
+ * of DMA, in as many transfers as that takes (one for 16 MiB). Time is
  * clock_gettime(CLOCK_MONOTONIC); in the icount VM of 'make bench-sim' it
  * counts guest instructions, so the figures compare code paths, not the
  * speed of the emulation.
@@ -88,7 +88,7 @@ static const struct family families[] = {
 };
 
 static unsigned int reps = 5;
-static unsigned long min_bytes = 16 * MiB;
+static unsigned long min_bytes = 4 * MiB;
 static unsigned int tlb_entries = 8192;
 static const char *only_family;
 static const char *only_group;
