@@ -76,6 +76,7 @@
 #define EVT0_SSID(v)		SIM_FIELD(v, 31, 12)
 #define EVT0_SID(v)		SIM_FIELD(v, 63, 32)
 #define EVT1_RNW		SIM_BIT(35)
+#define EVT1_S2			SIM_BIT(39)
 
 /* VMSAv8-64 descriptors */
 #define ARM_PTE_TYPE(v)		SIM_FIELD(v, 1, 0)	/* 3 page/table, 1 block */
@@ -119,6 +120,13 @@
 #define FRCD1_PV(v)		SIM_FIELD(v, 59, 40)
 #define FRCD1_T1_READ		SIM_BIT(62)
 #define FRCD1_F			SIM_BIT(63)
+/* Scalable-mode fault reasons */
+#define VTD_FR_PDE_NP		0x51	/* PASID directory entry not present */
+#define VTD_FR_PTE_NP		0x59	/* PASID table entry not present */
+#define VTD_FR_FL_NP		0x71	/* first-level entry not present */
+#define VTD_FR_SL_NP		0x79	/* second-level entry R = W = 0 */
+#define VTD_FR_NO_WRITE		0x85
+#define VTD_FR_NO_READ		0x86
 
 /* Second-level and first-level leaf entries */
 #define VTD_PTE_R		SIM_BIT(0)	/* SL read; FL present */
