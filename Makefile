@@ -32,7 +32,10 @@ KVER	?= $(eval KVER := $(shell $(CURDIR)/scripts/kver.sh --kver))$(KVER)
 KDIR	?= /lib/modules/$(KVER)/build
 export KVER
 
-MODULES	:= drivers/iommu/iommufd/iommufd_core.ko
+# Loaded in this order (iommusim.ko uses iommufd_core.ko's exports),
+# unloaded in reverse.
+MODULES	:= drivers/iommu/iommufd/iommufd_core.ko \
+	   drivers/iommu/iommusim/iommusim.ko
 
 SELFTESTS := tools/testing/selftests/iommu
 TESTS_MAKE = $(MAKE) -s --no-print-directory -C $(SELFTESTS) TOP=$(CURDIR) B=$(B) OUT=$(B)/tests
