@@ -386,7 +386,7 @@ static void dma_faults(bool write, int pasid, __u64 iova, void *buf,
 		     fault_name(kind));
 }
 
-static void iotlb_stats(const char *when, bool reset)
+static __u64 iotlb_stats(const char *when, bool reset)
 {
 	struct iommusim_iotlb t = {
 		.argsz = sizeof(t),
@@ -399,6 +399,7 @@ static void iotlb_stats(const char *when, bool reset)
 	     when, t.out_entries, t.out_capacity,
 	     (unsigned long long)t.out_hits, (unsigned long long)t.out_misses,
 	     (unsigned long long)t.out_invalidated);
+	return t.out_hits;
 }
 
 static void translate(int pasid, __u64 iova, struct iommusim_translate *x)
@@ -1023,7 +1024,8 @@ static void run_family(const struct family *fam)
 		fail("the device read something else than guest RAM holds");
 	iotlb_stats("after one read", false);
 	dma_ok(false, -1, gpa + 2 * MiB, buf, MiB);
-	iotlb_stats("after the same read again", false);
+	if (iotlb_stats("after the same read again", false) < MiB / PAGE)
+		fail("the second read did not hit the IOTLB for every page");
 	say_ok("data match; the second read hit the IOTLB filled by the first");
 
 	step("fault: DMA read of GPA 0x%llx, just past guest RAM (unmapped)",
