@@ -59,6 +59,8 @@ struct flow_ctx {
 	__u64 iova;
 	/* Which ioctl of a multi-ioctl flow ran last, for the log. */
 	int stage;
+	/* What the dirty bitmap flow read. */
+	__u64 bitmap;
 };
 
 /*
@@ -578,6 +580,125 @@ static int check_allow_iovas(struct flow_ctx *c, int err)
 	return iofd_unmap(c->fd, c->ioas, iova, P(FLOW_PAGES), NULL) ? 5 : 0;
 }
 
+/*
+ * Dirty tracking: a dirty-tracking HWPT (hwpt2) on the mapped IOAS, tracking
+ * on, and the mock device "wrote" to IO pages 1 and 5 of the mapping.
+ */
+#define DIRTY_BITS 0x22ULL
+
+static int dirty_set(struct flow_ctx *c, bool enable)
+{
+	struct iommu_hwpt_set_dirty_tracking cmd = {
+		.size = sizeof(cmd),
+		.flags = enable ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+		.hwpt_id = c->hwpt2,
+	};
+
+	return ioctl(c->fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd);
+}
+
+/* One bit per mock IO page of the mapping into *@out (zeroed first). */
+static int dirty_read(struct flow_ctx *c, __u32 flags, __u64 *out)
+{
+	struct iommu_hwpt_get_dirty_bitmap cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = c->hwpt2,
+		.flags = flags,
+		.iova = c->iova,
+		.length = P(FLOW_PAGES),
+		.page_size = IOFD_MOCK_IO_PAGE,
+		.data = (uintptr_t)out,
+	};
+
+	*out = 0;
+	return ioctl(c->fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
+}
+
+static int dirty_write(struct flow_ctx *c)
+{
+	__u64 bits = DIRTY_BITS;
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_DIRTY,
+		.id = c->hwpt2,
+		.dirty = { .iova = c->iova,
+			   .length = P(FLOW_PAGES),
+			   .page_size = IOFD_MOCK_IO_PAGE,
+			   .uptr = (uintptr_t)&bits },
+	};
+
+	if (iofd_test(c->fd, &cmd))
+		return -1;
+	return cmd.dirty.out_nr_dirty == 2 ? 0 : -1;
+}
+
+static int setup_dirty(struct flow_ctx *c)
+{
+	int step = setup_mapped(c);
+
+	if (step)
+		return step;
+	if (iofd_hwpt_alloc(c->fd, c->idev, c->ioas,
+			    IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &c->hwpt2))
+		return 4;
+	if (dirty_set(c, true))
+		return 5;
+	return dirty_write(c) ? 6 : 0;
+}
+
+/* Enabling again clears the dirty state recorded so far. */
+static int run_set_dirty(struct flow_ctx *c)
+{
+	return err_of(dirty_set(c, true));
+}
+
+static int check_set_dirty(struct flow_ctx *c, int err)
+{
+	__u64 bits;
+
+	if (err && dirty_set(c, true))
+		return 1;
+	if (dirty_read(c, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR, &bits))
+		return 2;
+	if (bits)
+		return WRONG_RESULT;
+	/* Tracking is on: writes are recorded again */
+	if (dirty_write(c))
+		return 3;
+	if (dirty_read(c, 0, &bits))
+		return 4;
+	return bits == DIRTY_BITS ? 0 : WRONG_RESULT;
+}
+
+static int run_get_dirty(struct flow_ctx *c)
+{
+	return err_of(dirty_read(c, 0, &c->bitmap));
+}
+
+/*
+ * Success: the bits came and were cleared. Failure: nothing was cleared,
+ * except when writing the bitmap back faulted (EFAULT) after the harvest.
+ */
+static int check_get_dirty(struct flow_ctx *c, int err)
+{
+	__u64 bits;
+
+	if (!err && c->bitmap != DIRTY_BITS)
+		return WRONG_RESULT;
+	if (dirty_read(c, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR, &bits))
+		return 1;
+	if (!err && bits)
+		return 2;
+	if (err && bits != DIRTY_BITS && !(err == EFAULT && !bits))
+		return 3;
+	if (dirty_read(c, 0, &bits))
+		return 4;
+	if (dirty_write(c))
+		return 5;
+	if (dirty_read(c, 0, &bits))
+		return 6;
+	return bits == DIRTY_BITS ? 0 : WRONG_RESULT;
+}
+
 static const struct flow flow_ioas_alloc = {
 	"ioas_alloc", NULL, run_ioas_alloc, check_ioas_alloc,
 };
@@ -619,6 +740,14 @@ static const struct flow flow_allow_iovas = {
 	"allow_iovas", setup_ioas, run_allow_iovas, check_allow_iovas,
 };
 
+static const struct flow flow_set_dirty = {
+	"set_dirty_tracking", setup_dirty, run_set_dirty, check_set_dirty,
+};
+
+static const struct flow flow_get_dirty = {
+	"get_dirty_bitmap", setup_dirty, run_get_dirty, check_get_dirty,
+};
+
 TEST(ioas_alloc) { run_flow(_metadata, &flow_ioas_alloc); }
 TEST(map_domain) { run_flow(_metadata, &flow_map_domain); }
 TEST(map_then_second_domain) { run_flow(_metadata, &flow_second_domain); }
@@ -629,6 +758,8 @@ TEST(vfio_map_dma) { run_flow(_metadata, &flow_vfio); }
 TEST(get_hw_info) { run_flow(_metadata, &flow_hw_info); }
 TEST(iova_ranges) { run_flow(_metadata, &flow_iova_ranges); }
 TEST(allow_iovas) { run_flow(_metadata, &flow_allow_iovas); }
+TEST(set_dirty_tracking) { run_flow(_metadata, &flow_set_dirty); }
+TEST(get_dirty_bitmap) { run_flow(_metadata, &flow_get_dirty); }
 
 /* Runs last (tests run in the order they are defined). */
 TEST(total)
