@@ -236,8 +236,10 @@ static int mock_store_call(struct mock_domain *mock, unsigned long first,
 	    !((first ^ pfirst) & (MOCK_HUGE_CHUNKS - 1))) {
 		hs = round_up(first, MOCK_HUGE_CHUNKS);
 		he = round_down(end, MOCK_HUGE_CHUNKS);
-		if (hs >= he)
-			hs = he = end;
+		if (hs >= he) {
+			hs = end;
+			he = end;
+		}
 	}
 	seg[0].start = first;
 	seg[0].end = hs;

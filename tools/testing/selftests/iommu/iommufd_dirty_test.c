@@ -17,8 +17,7 @@
 #define MOCK_STEP ((__u64)IOFD_MOCK_IO_PAGE)
 #define MOCK_HUGE (512 * MOCK_STEP)
 #define BASE ((__u64)MOCK_APERTURE_START)
-#define SZ_1M (1ULL << 20)
-#define SZ_2M (2ULL << 20)
+#define SZ_1M 0x100000ULL
 /* Bits of one window of the kernel's bitmap writer (half a page) */
 #define WIN_BITS ((__u64)iofd_psize / 2 * 8)
 /* Bytes checked around every bitmap */
