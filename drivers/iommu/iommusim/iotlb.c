@@ -218,6 +218,30 @@ void simio_tlb_insert(struct simio_tlb *tlb, const struct simio_tlb_entry *e)
 	spin_unlock(&tlb->lock);
 }
 
+/* Remove the entries of @tag whose page overlaps [iova, last], by lookup */
+static void simio_tlb_inval_pages(struct simio_tlb *tlb, u64 tag, u64 iova,
+				  u64 last)
+{
+	struct simio_tlb_slot *s;
+	unsigned int i;
+	u64 page;
+
+	for (i = 0; i < SIMIO_TLB_NR_SIZES; i++) {
+		u64 sz = simio_tlb_sizes[i];
+
+		for (page = iova & ~(sz - 1);
+		     tlb->by_size[i] && page <= last; page += sz) {
+			s = simio_tlb_find(tlb, tag, page, i);
+			if (s) {
+				simio_tlb_remove(tlb, s);
+				tlb->invalidated++;
+			}
+			if (page + sz < page)	/* the top of the space */
+				break;
+		}
+	}
+}
+
 /**
  * simio_tlb_invalidate() - drop entries of some contexts and a range
  * @tlb: the IOTLB
@@ -241,6 +265,16 @@ void simio_tlb_invalidate(struct simio_tlb *tlb, u64 match, u64 mask,
 		iova = 0;
 
 	spin_lock(&tlb->lock);
+	/*
+	 * One context and a few pages (an unmap of a small range): looking
+	 * each page up is far cheaper than scanning every slot.
+	 */
+	if (mask == U64_MAX && size &&
+	    (last - iova) / SZ_4K < tlb->capacity / 8) {
+		simio_tlb_inval_pages(tlb, match, iova, last);
+		spin_unlock(&tlb->lock);
+		return;
+	}
 	for (i = 0; i < tlb->capacity && tlb->nr; i++) {
 		struct simio_tlb_slot *s = &tlb->slots[i];
 
