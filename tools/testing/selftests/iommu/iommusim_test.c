@@ -551,9 +551,41 @@ TEST_F(caps, hw_info_matches_caps)
 	}
 }
 
+TEST_F(caps, hw_info_input_type)
+{
+	__u32 own = variant->smmu ? IOMMU_HW_INFO_TYPE_ARM_SMMUV3 :
+				    IOMMU_HW_INFO_TYPE_INTEL_VTD;
+	__u32 other = variant->smmu ? IOMMU_HW_INFO_TYPE_INTEL_VTD :
+				      IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
+	struct iommu_hw_info cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE,
+		.dev_id = self->devid,
+	};
+	__u8 data[64];
+
+	cmd.data_uptr = (uintptr_t)data;
+	cmd.data_len = sizeof(data);
+	cmd.in_data_type = own;
+	ASSERT_OK(ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+	ASSERT_EQ(own, cmd.out_data_type);
+	cmd.data_len = sizeof(data);
+	cmd.in_data_type = IOMMU_HW_INFO_TYPE_DEFAULT;
+	ASSERT_OK(ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+	ASSERT_EQ(own, cmd.out_data_type);
+	cmd.data_len = sizeof(data);
+	cmd.in_data_type = other;
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+	cmd.data_len = sizeof(data);
+	cmd.in_data_type = IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV;
+	ASSERT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+}
+
 TEST_F(caps, iotlb_capacity)
 {
 	struct iommusim_iotlb t;
+	__u32 pt = self->ioas;
+	void *buf, *out;
 
 	ASSERT_OK(sim_iotlb(self->dfd, IOMMUSIM_IOTLB_FLUSH_ALL |
 				       IOMMUSIM_IOTLB_RESET_STATS, &t));
@@ -562,6 +594,23 @@ TEST_F(caps, iotlb_capacity)
 	ASSERT_EQ(0, t.out_entries);
 	ASSERT_EQ(0, t.out_hits);
 	ASSERT_EQ(0, t.out_misses);
+
+	/* 32 pages through it: a small IOTLB evicts, and stays full */
+	buf = iofd_alloc_buf(PG(32));
+	ASSERT_NE(NULL, buf);
+	out = malloc(PG(32));
+	ASSERT_NE(NULL, out);
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, buf, PG(32), SIM_IOVA));
+	ASSERT_OK(sim_attach(self->dfd, SIM_NO_PASID, &pt));
+	ASSERT_OK(sim_dma_read(self->dfd, SIM_IOVA, out, PG(32)));
+	ASSERT_EQ(0, memcmp(out, buf, PG(32)));
+	ASSERT_OK(sim_iotlb(self->dfd, 0, &t));
+	ASSERT_EQ(32, t.out_misses);
+	ASSERT_EQ(variant->tlb < 32 ? variant->tlb : 32, t.out_entries);
+	ASSERT_OK(sim_detach(self->dfd, SIM_NO_PASID));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, SIM_IOVA, PG(32), NULL));
+	munmap(buf, PG(32));
+	free(out);
 }
 
 /* The automatic domain and the flags of HWPT_ALLOC follow the caps */
@@ -1306,7 +1355,7 @@ TEST_F(sim, dma_permission_fault)
 	struct iommusim_dma d;
 	__u64 ro = SIM_IOVA + PG(1);
 	__u64 iova = ro;
-	__u32 pt = self->ioas;
+	__u32 pt = self->ioas, parent = 0;
 	int stage;
 
 	/* Page 0 read/write, page 1 read-only */
@@ -1361,6 +1410,31 @@ TEST_F(sim, dma_permission_fault)
 	check_record(_metadata, variant->smmu, stage, &d, ro + 5, true,
 		     SIM_NO_PASID);
 	ASSERT_EQ(0, memcmp(before, self->buf + PG(1), sizeof(before)));
+
+	/* Stage 2 / second level: S2AP, or SL R/W */
+	ASSERT_OK(iofd_hwpt_alloc(self->fd, self->devid, self->ioas,
+				  IOMMU_HWPT_ALLOC_NEST_PARENT, &parent));
+	pt = parent;
+	ASSERT_OK(sim_attach(self->dfd, SIM_NO_PASID, &pt));
+	stage = rid_stage(self->dfd, variant->smmu);
+	ASSERT_EQ(2, stage);
+	ASSERT_OK(sim_xlate(self->dfd, SIM_NO_PASID, SIM_IOVA, false, &x));
+	ASSERT_EQ(1, pte_readable(variant->smmu, stage, x.out_pte));
+	ASSERT_EQ(1, pte_writable(variant->smmu, stage, x.out_pte));
+	ASSERT_OK(sim_xlate(self->dfd, SIM_NO_PASID, ro, false, &x));
+	ASSERT_EQ(1, pte_readable(variant->smmu, stage, x.out_pte));
+	ASSERT_EQ(0, pte_writable(variant->smmu, stage, x.out_pte));
+	if (variant->smmu)
+		ASSERT_FALSE(x.out_pte & ARM_PTE_DBM);
+	ASSERT_ERRNO(EIO, sim_dma(self->dfd, true, SIM_NO_PASID, ro - 10, out,
+				  sizeof(out), &d));
+	ASSERT_EQ(IOMMUSIM_FAULT_PERMISSION, d.out_fault);
+	ASSERT_EQ(10, d.out_done);
+	check_record(_metadata, variant->smmu, stage, &d, ro, true,
+		     SIM_NO_PASID);
+	ASSERT_EQ(0, memcmp(before, self->buf + PG(1), sizeof(before)));
+	ASSERT_OK(sim_detach(self->dfd, SIM_NO_PASID));
+	ASSERT_OK(iofd_destroy(self->fd, parent));
 }
 
 TEST_F(sim, dma_bad_input)
@@ -1740,13 +1814,26 @@ TEST_F(sim, pasid_attach_replace_detach)
 	ASSERT_OK(sim_ctx(self->dfd, 1, &c));
 	ASSERT_LT(0, ctx_stage(variant->smmu, &c, true));
 	ASSERT_NE(0, c.out_root);
+	ASSERT_EQ(c.out_root, ctx_root(variant->smmu, &c,
+				       ctx_stage(variant->smmu, &c, true)));
+	ASSERT_NE(0, ctx_tag(variant->smmu, &c,
+			     ctx_stage(variant->smmu, &c, true)));
 	ASSERT_OK(sim_ctx(self->dfd, SIM_NO_PASID, &r));
 	ASSERT_NE(r.out_root, c.out_root);
 	ASSERT_NE(0, r.out_root);
 
+	/* A PASID write lands in its own domain's memory */
+	fill(out, sizeof(out), 42);
+	ASSERT_OK(sim_dma(self->dfd, true, MAX_PASID, SIM_IOVA + PG(1) + 3,
+			  out, sizeof(out), NULL));
+	ASSERT_EQ(0, memcmp(out, b + PG(1) + 3, sizeof(out)));
+	ASSERT_NE(0, memcmp(out, a + PG(1) + 3, sizeof(out)));
+
 	/* Replace PASID 1 onto the RID's HWPT: one domain at RID and PASID */
 	pt = hwpt_rid;
 	ASSERT_OK(sim_attach(self->dfd, 1, &pt));
+	ASSERT_OK(sim_ctx(self->dfd, 1, &c));
+	ASSERT_EQ(r.out_root, c.out_root);
 	ASSERT_EQ(0, pasid_read_is(self->dfd, 1, a));
 	ASSERT_EQ(0, pasid_read_is(self->dfd, SIM_NO_PASID, a));
 	ASSERT_EQ(0, pasid_read_is(self->dfd, MAX_PASID, b));
