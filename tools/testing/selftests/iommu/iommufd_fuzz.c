@@ -13,8 +13,10 @@
  * IOVAs and lengths at alignment and overflow edges) and garbage (wrong
  * object types, IDs of another descriptor, random bits, unknown flags).
  * Descriptors are closed and reopened, buffers unmapped under live
- * mappings, and child processes that share the descriptors are killed
- * with SIGKILL at random moments while they issue requests.
+ * mappings, and child processes that share the descriptors fuzz
+ * concurrently with the main process (up to three at a time) until they
+ * are killed with SIGKILL at a random moment, mostly in the middle of a
+ * request.
  *
  * With KCOV (the debug kernel has /sys/kernel/debug/kcov) every request is
  * traced; an argument block that reached a program counter never seen
@@ -62,6 +64,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -2027,13 +2030,69 @@ static void do_buf(void)
 
 static void run_child(void);
 
+/*
+ * Children share every descriptor with the worker and fuzz concurrently
+ * with it (and with each other) until their kill time comes.
+ */
+#define NKIDS 3
+
+struct kid {
+	pid_t pid;
+	double kill_at;
+	uint64_t seed;
+};
+
+static struct kid kids[NKIDS];
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void kid_reap(struct kid *k)
+{
+	int status;
+
+	kill(k->pid, SIGKILL);
+	if (waitpid(k->pid, &status, 0) == k->pid) {
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+			sh->kills++;
+		} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			sh->crashes++;
+			printf("# child (seed %llu) ended with status %#x\n",
+			       (unsigned long long)k->seed, status);
+		}
+	}
+	k->pid = 0;
+}
+
+/* Kill the children whose time has come (all of them with @all) */
+static void kids_check(bool all)
+{
+	double t = now();
+	unsigned int i;
+
+	for (i = 0; i != NKIDS; i++)
+		if (kids[i].pid && (all || t >= kids[i].kill_at))
+			kid_reap(&kids[i]);
+}
+
 static void do_fork_kill(void)
 {
+	struct kid *k = NULL;
 	uint64_t child_seed = rnd();
-	unsigned int delay = rn(debug_kernel ? 20000 : 5000);
-	int status;
+	double life = (debug_kernel ? 0.2 : 0.05) * (1 + rn(100)) / 100;
+	unsigned int i;
 	pid_t pid;
 
+	for (i = 0; i != NKIDS; i++)
+		if (!kids[i].pid)
+			k = &kids[i];
+	if (!k)
+		return;
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
@@ -2041,22 +2100,13 @@ static void do_fork_kill(void)
 		return;
 	if (!pid) {
 		in_child = true;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		rng_state = child_seed;
 		run_child();
 		_exit(0);
 	}
 	sh->child_runs++;
-	usleep(delay);
-	kill(pid, SIGKILL);
-	if (waitpid(pid, &status, 0) != pid)
-		return;
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
-		sh->kills++;
-	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		sh->crashes++;
-		printf("# child (seed %#llx) ended with status %#x\n",
-		       (unsigned long long)child_seed, status);
-	}
+	*k = (struct kid){ pid, now() + life, child_seed };
 }
 
 static void one_action(void)
@@ -2084,7 +2134,7 @@ static void one_action(void)
 		do_raw(c);
 	else if (r < 975)
 		do_buf();
-	else if (r < 978 && !in_child)
+	else if (r < 985 && !in_child)
 		do_fork_kill();
 	else
 		do_cmd(c, ARRAY_SIZE(cmds) - 1);	/* more TEST_CMD */
@@ -2092,21 +2142,13 @@ static void one_action(void)
 
 static void run_child(void)
 {
-	unsigned int i, n = 20 + rn(400);
+	unsigned int i, n = 100 + rn(4000);
 
 	for (i = 0; i != n; i++)
 		one_action();
 }
 
 /* ---- phases -------------------------------------------------------- */
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void close_everything(void)
 {
@@ -2219,7 +2261,10 @@ static void worker(double deadline)
 			       (unsigned long long)it,
 			       (unsigned long long)sh->calls);
 		one_action();
+		if (!(it & 7))
+			kids_check(false);
 	}
+	kids_check(true);
 	close_everything();
 	sim_teardown();
 
