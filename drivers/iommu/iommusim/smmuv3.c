@@ -509,7 +509,9 @@ static void sv3_make_cd(const struct simio_domain *sdom, u64 *cd)
 
 static u64 sv3_ste1_eats(const struct sv3_master *m)
 {
-	return m->sdev->ats ? FIELD_PREP(SV3_STE1_EATS, SV3_EATS_TRANS) : 0;
+	bool ats = m->sdev->ats && m->sdev->iommu->caps.ats;
+
+	return ats ? FIELD_PREP(SV3_STE1_EATS, SV3_EATS_TRANS) : 0;
 }
 
 /* STE using the device's CD table for stage 1 */
@@ -795,10 +797,12 @@ static struct simio_domain *sv3_domain_alloc_paging(struct simio_dev *sdev,
 	if ((flags & IOFD_ALLOC_NEST_PARENT) && !(c->s1 && c->s2))
 		return ERR_PTR(-EOPNOTSUPP);
 
+	/* PASID-capable: a stage-1 table for CDs of an SSID-capable SMMU */
+	if ((flags & IOFD_ALLOC_PASID) &&
+	    (!c->pasid_bits || (flags & IOFD_ALLOC_NEST_PARENT)))
+		return ERR_PTR(-EOPNOTSUPP);
+
 	if ((flags & IOFD_ALLOC_NEST_PARENT) || !c->s1) {
-		/* Only CDs carry substreams: no stage-2 PASID domain */
-		if (flags & IOFD_ALLOC_PASID)
-			return ERR_PTR(-EOPNOTSUPP);
 		fmt = SIMPT_ARM_S2;
 		ida = &sv->vmids;
 	} else {
@@ -1251,7 +1255,7 @@ static int sv3_translate(struct simio_dev *sdev, u32 pasid, u64 iova,
 	struct simio_tlb_entry e;
 	struct simio_domain *sdom;
 	struct simpt_walk w;
-	struct sv3_cfg cfg;
+	struct sv3_cfg cfg = {};
 	unsigned int access, ias;
 	bool dbm, record;
 	phys_addr_t root;
