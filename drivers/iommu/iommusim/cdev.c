@@ -27,7 +27,7 @@
 #include "iommusim.h"
 
 #define SIMIO_MINORS		BIT(16)
-/* Largest DMA request, and the bounce buffer it goes through per step */
+/* Largest DMA request, and the user memory pinned for it at a time */
 #define SIMIO_DMA_MAX		SZ_64M
 #define SIMIO_DMA_CHUNK		SZ_1M
 
@@ -320,30 +320,59 @@ static int simio_ioctl_detach(struct simio_file *sf, void __user *uarg)
 /* ------------------------------------------------------------------ */
 /* DMA                                                                 */
 
+/* One chunk of a DMA request: the user pages it pins at a time */
+struct simio_dma_chunk {
+	struct page **pages;	/* pinned user pages */
+	unsigned long uoff;	/* offset of the first byte in pages[0] */
+	size_t len;		/* bytes of the request in this chunk */
+};
+
+/* Copy one translated piece (within one target page) to or from the user */
+static void simio_dma_copy(struct simio_dma_chunk *ch, size_t pos, void *dva,
+			   size_t n, bool write)
+{
+	size_t copied = 0;
+
+	while (copied < n) {
+		unsigned long u = ch->uoff + pos + copied;
+		size_t m = min_t(size_t, n - copied,
+				 PAGE_SIZE - offset_in_page(u));
+		void *uva = kmap_local_page(ch->pages[u >> PAGE_SHIFT]);
+
+		/* memmove: the user buffer may be the very page DMA targets */
+		if (write)
+			memmove(dva + copied, uva + offset_in_page(u), m);
+		else
+			memmove(uva + offset_in_page(u), dva + copied, m);
+		kunmap_local(uva);
+		copied += m;
+	}
+}
+
 /*
- * Move @len bytes between @buf and the memory @iova translates to, one
- * 4 KiB page (or less) per translation, as the device's requests would
- * arrive. *@done is what was moved before a fault or error.
+ * Move the chunk's bytes between its user pages and the memory @iova
+ * translates to, one translation per 4 KiB page (or less), as the
+ * device's requests would arrive. *@done is what was moved before a fault.
  */
-static int simio_dma_bounce(struct simio_dev *sdev, u32 pasid, u64 iova,
-			    void *buf, size_t len, bool write, size_t *done,
-			    struct simio_fault *fault)
+static int simio_dma_chunk(struct simio_dev *sdev, u32 pasid, u64 iova,
+			   struct simio_dma_chunk *ch, bool write,
+			   size_t *done, struct simio_fault *fault)
 {
 	struct simio_iommu *iommu = sdev->iommu;
 	size_t pos = 0;
 	int rc = 0;
 
-	while (pos < len) {
+	while (pos < ch->len) {
 		struct simio_xlate xl = {};
 		unsigned long pfn;
 		size_t n = 0;
-		void *va;
+		void *dva;
 
 		down_read(&iommu->dma_sem);
 		rc = iommu->fam->translate(sdev, pasid, iova + pos, write, &xl,
 					   fault);
 		if (!rc) {
-			n = min_t(u64, len - pos, xl.len);
+			n = min_t(u64, ch->len - pos, xl.len);
 			n = min_t(size_t, n,
 				  PAGE_SIZE - offset_in_page(xl.phys));
 			pfn = PHYS_PFN(xl.phys);
@@ -351,14 +380,11 @@ static int simio_dma_bounce(struct simio_dev *sdev, u32 pasid, u64 iova,
 			if (WARN_ON_ONCE(!n || !pfn_valid(pfn))) {
 				rc = -EFAULT;
 			} else {
-				va = kmap_local_page(pfn_to_page(pfn));
-				if (write)
-					memcpy(va + offset_in_page(xl.phys),
-					       buf + pos, n);
-				else
-					memcpy(buf + pos,
-					       va + offset_in_page(xl.phys), n);
-				kunmap_local(va);
+				dva = kmap_local_page(pfn_to_page(pfn));
+				simio_dma_copy(ch, pos,
+					       dva + offset_in_page(xl.phys),
+					       n, write);
+				kunmap_local(dva);
 			}
 		}
 		up_read(&iommu->dma_sem);
@@ -370,16 +396,69 @@ static int simio_dma_bounce(struct simio_dev *sdev, u32 pasid, u64 iova,
 	return rc;
 }
 
+/*
+ * The user buffer is pinned a chunk at a time and copied page to page, so
+ * nothing faults while dma_sem is held and no bounce copy is needed.
+ */
+static int simio_dma_run(struct simio_dev *sdev, u32 pasid,
+			 struct iommusim_dma *cmd, u64 *done,
+			 struct simio_fault *fault)
+{
+	unsigned int max_pages = SIMIO_DMA_CHUNK / PAGE_SIZE + 1;
+	bool write = cmd->flags & IOMMUSIM_DMA_WRITE;
+	struct simio_dma_chunk ch;
+	int rc = 0;
+
+	ch.pages = kvmalloc_array(max_pages, sizeof(*ch.pages),
+				  GFP_KERNEL_ACCOUNT);
+	if (!ch.pages)
+		return -ENOMEM;
+
+	*done = 0;
+	while (*done < cmd->length) {
+		unsigned long uaddr = cmd->uptr + *done;
+		size_t moved;
+		int npages;
+
+		ch.uoff = offset_in_page(uaddr);
+		ch.len = min_t(u64, cmd->length - *done,
+			       SIMIO_DMA_CHUNK - ch.uoff);
+		/* A device read writes the user's pages */
+		npages = pin_user_pages_fast(uaddr & PAGE_MASK,
+					     DIV_ROUND_UP(ch.uoff + ch.len,
+							  PAGE_SIZE),
+					     write ? 0 : FOLL_WRITE, ch.pages);
+		if (npages <= 0) {
+			rc = npages ? npages : -EFAULT;
+			break;
+		}
+		/* Partly pinned: go as far as the pinned pages reach */
+		ch.len = min_t(size_t, ch.len,
+			       (size_t)npages * PAGE_SIZE - ch.uoff);
+
+		rc = simio_dma_chunk(sdev, pasid, cmd->iova + *done, &ch,
+				     write, &moved, fault);
+		unpin_user_pages_dirty_lock(ch.pages, npages, !write);
+		*done += moved;
+		if (rc)
+			break;
+		if (fatal_signal_pending(current)) {
+			rc = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kvfree(ch.pages);
+	return rc;
+}
+
 static int simio_ioctl_dma(struct simio_file *sf, void __user *uarg)
 {
 	struct simio_dev *sdev = sf->sdev;
 	struct simio_fault fault = {};
 	struct iommusim_dma cmd;
-	void __user *uptr;
-	bool write;
-	u64 done = 0, end;
+	u64 done, end;
 	u32 pasid;
-	void *buf;
 	int rc;
 
 	rc = simio_get_cmd(&cmd, sizeof(cmd), sizeof(cmd), uarg);
@@ -394,39 +473,10 @@ static int simio_ioctl_dma(struct simio_file *sf, void __user *uarg)
 			       cmd.pasid, &pasid);
 	if (rc)
 		return rc;
-	write = cmd.flags & IOMMUSIM_DMA_WRITE;
-	uptr = u64_to_user_ptr(cmd.uptr);
+	if (check_add_overflow(cmd.uptr, cmd.length, &end))
+		return -EFAULT;
 
-	buf = kvmalloc(min_t(u64, cmd.length, SIMIO_DMA_CHUNK),
-		       GFP_KERNEL_ACCOUNT);
-	if (!buf)
-		return -ENOMEM;
-
-	while (done < cmd.length) {
-		size_t n = min_t(u64, cmd.length - done, SIMIO_DMA_CHUNK);
-		size_t moved;
-
-		if (write && copy_from_user(buf, uptr + done, n)) {
-			rc = -EFAULT;
-			break;
-		}
-		rc = simio_dma_bounce(sdev, pasid, cmd.iova + done, buf, n,
-				      write, &moved, &fault);
-		if (!write && copy_to_user(uptr + done, buf, moved)) {
-			rc = -EFAULT;
-			break;
-		}
-		done += moved;
-		if (rc)
-			break;
-		if (fatal_signal_pending(current)) {
-			rc = -EINTR;
-			break;
-		}
-		cond_resched();
-	}
-	kvfree(buf);
-
+	rc = simio_dma_run(sdev, pasid, &cmd, &done, &fault);
 	if (rc && rc != -EIO)
 		return rc;
 
