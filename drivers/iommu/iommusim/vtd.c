@@ -520,6 +520,9 @@ static struct simio_domain *vtd_domain_alloc_paging(struct simio_dev *sdev,
 	if (flags & ~(IOFD_ALLOC_NEST_PARENT | IOFD_ALLOC_DIRTY_TRACKING |
 		      IOFD_ALLOC_PASID))
 		return ERR_PTR(-EOPNOTSUPP);
+	/* A PASID-capable domain needs PASID support (ECAP.PASID) */
+	if ((flags & IOFD_ALLOC_PASID) && !c->pasid_bits)
+		return ERR_PTR(-EOPNOTSUPP);
 	/* A nesting parent needs the NEST capability (both levels) */
 	if ((flags & IOFD_ALLOC_NEST_PARENT) && !(c->s1 && c->s2))
 		return ERR_PTR(-EOPNOTSUPP);
