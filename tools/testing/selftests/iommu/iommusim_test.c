@@ -256,7 +256,7 @@ TEST_F(sysfs, del_iommu_errnos)
 	char buf[32];
 
 	/* Unknown and malformed IDs */
-	ASSERT_ERRNO(ENOENT, sim_del_iommu(255 == self->id ? 254 : 255));
+	ASSERT_ERRNO(ENOENT, sim_del_iommu(self->id == 255 ? 254 : 255));
 	snprintf(buf, sizeof(buf), "x%u", self->id);
 	ASSERT_ERRNO(EINVAL, sim_write_str(SIM_BUS "/del_iommu", buf));
 
@@ -453,7 +453,7 @@ FIXTURE_TEARDOWN(caps)
 }
 
 /* VT-d has dirty bits in second-level tables only */
-static bool dirty_cap(const FIXTURE_VARIANT(caps) *variant)
+static bool dirty_cap(const struct _fixture_variant_caps *variant)
 {
 	return variant->dirty && (variant->smmu || variant->s2);
 }
@@ -673,6 +673,7 @@ TEST_F(caps, iova_ranges_narrowed_by_device)
 	__u64 last = variant->smmu ? SMMU_MSI_LAST : VTD_IRQ_LAST;
 	__u32 num = IOFD_ARRAY_SIZE(r), pt = self->ioas;
 	void *buf;
+	int rc;
 
 	ASSERT_OK(sim_attach(self->dfd, SIM_NO_PASID, &pt));
 	ASSERT_OK(iofd_iova_ranges(self->fd, self->ioas, r, &num, NULL));
@@ -685,10 +686,11 @@ TEST_F(caps, iova_ranges_narrowed_by_device)
 	/* Neither the window nor beyond the aperture can be mapped */
 	buf = iofd_alloc_buf(PG(1));
 	ASSERT_NE(NULL, buf);
-	ASSERT_NE(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, buf, PG(1),
-					      start)));
-	ASSERT_NE(0, ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, buf, PG(1),
-					      1ULL << variant->ias)));
+	rc = ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, buf, PG(1), start));
+	ASSERT_NE(0, rc);
+	rc = ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, buf, PG(1),
+				     1ULL << variant->ias));
+	ASSERT_NE(0, rc);
 	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, buf, PG(1),
 				 (1ULL << variant->ias) - PG(1)));
 
@@ -780,8 +782,14 @@ FIXTURE_TEARDOWN(sim)
 	}
 }
 
+/*
+ * Helpers of the fixtures take their data as the harness names it:
+ * FIXTURE_DATA(sim) is struct _test_data_sim, FIXTURE_VARIANT(caps) is
+ * struct _fixture_variant_caps.
+ */
+
 /* Map @n pages of the buffer at SIM_IOVA and attach the RID to the IOAS */
-static int map_and_attach(FIXTURE_DATA(sim) *self, unsigned int n,
+static int map_and_attach(struct _test_data_sim *self, unsigned int n,
 			  __u32 *hwpt)
 {
 	__u32 pt = self->ioas;
@@ -981,6 +989,73 @@ TEST_F(sim, replace_between_ioases)
 	ASSERT_EQ(0, memcmp(out, self->buf + PG(8), sizeof(out)));
 	ASSERT_ERRNO(ENOENT, iofd_destroy(self->fd, hwpt1));
 	ASSERT_OK(iofd_destroy(self->fd, self->ioas));
+}
+
+TEST_F(sim, devices_share_domains_of_their_instance)
+{
+	const char *other = variant->smmu ? "vtd" : "smmuv3";
+	struct iommusim_ctx_entry c1, c2;
+	struct iommusim_iotlb t;
+	unsigned char out[64];
+	__u32 hwpt1, hwpt2, hwpt3, pt;
+	unsigned int id2 = 0;
+	int dfd2, dfd3;
+
+	ASSERT_OK(map_and_attach(self, 4, &hwpt1));
+
+	/* A second device of the instance joins the automatic HWPT */
+	ASSERT_OK(sim_new_device(self->id, SIM_SID + 1, ""));
+	dfd2 = sim_dev_open(self->id, SIM_SID + 1);
+	ASSERT_LE(0, dfd2);
+	ASSERT_OK(sim_bind(dfd2, self->fd, NULL));
+	hwpt2 = self->ioas;
+	ASSERT_OK(sim_attach(dfd2, SIM_NO_PASID, &hwpt2));
+	ASSERT_EQ(hwpt1, hwpt2);
+	ASSERT_OK(sim_ctx(self->dfd, SIM_NO_PASID, &c1));
+	ASSERT_OK(sim_ctx(dfd2, SIM_NO_PASID, &c2));
+	ASSERT_EQ(c1.out_root, c2.out_root);
+	ASSERT_EQ(ctx_tag(variant->smmu, &c1, 1), ctx_tag(variant->smmu, &c2, 1));
+
+	/* The IOTLB is keyed by ASID / DID, not by device: one walk serves both */
+	ASSERT_OK(sim_iotlb(self->dfd, IOMMUSIM_IOTLB_FLUSH_ALL |
+				       IOMMUSIM_IOTLB_RESET_STATS, NULL));
+	ASSERT_OK(sim_dma_read(self->dfd, SIM_IOVA, out, sizeof(out)));
+	ASSERT_OK(sim_dma_read(dfd2, SIM_IOVA + 64, out, sizeof(out)));
+	ASSERT_EQ(0, memcmp(out, self->buf + 64, sizeof(out)));
+	ASSERT_OK(sim_iotlb(dfd2, 0, &t));
+	ASSERT_EQ(1, t.out_misses);
+	ASSERT_EQ(1, t.out_hits);
+
+	/* Another instance cannot use this instance's domain */
+	ASSERT_OK(sim_create_iommu(self->id + 1, other, "", &id2));
+	ASSERT_OK(sim_new_device(id2, SIM_SID, ""));
+	dfd3 = sim_dev_open(id2, SIM_SID);
+	ASSERT_LE(0, dfd3);
+	ASSERT_OK(sim_bind(dfd3, self->fd, NULL));
+	pt = hwpt1;
+	ASSERT_ERRNO(EINVAL, sim_attach(dfd3, SIM_NO_PASID, &pt));
+	/* On the same IOAS it gets an automatic HWPT of its own */
+	hwpt3 = self->ioas;
+	ASSERT_OK(sim_attach(dfd3, SIM_NO_PASID, &hwpt3));
+	ASSERT_NE(hwpt1, hwpt3);
+	ASSERT_OK(sim_dma_read(dfd3, SIM_IOVA + PG(3), out, sizeof(out)));
+	ASSERT_EQ(0, memcmp(out, self->buf + PG(3), sizeof(out)));
+	/* Its IOTLB is its own */
+	ASSERT_OK(sim_iotlb(dfd2, 0, &t));
+	ASSERT_EQ(1, t.out_misses);
+
+	/* The first device leaving keeps the HWPT for the second */
+	close(self->dfd);
+	self->dfd = -1;
+	ASSERT_ERRNO(EBUSY, iofd_destroy(self->fd, hwpt1));
+	ASSERT_OK(sim_dma_read(dfd2, SIM_IOVA, out, sizeof(out)));
+	close(dfd2);
+	ASSERT_ERRNO(ENOENT, iofd_destroy(self->fd, hwpt1));
+	close(dfd3);
+	ASSERT_ERRNO(ENOENT, iofd_destroy(self->fd, hwpt3));
+	ASSERT_OK(sim_del_device(self->id, SIM_SID + 1));
+	ASSERT_OK(sim_del_device(id2, SIM_SID));
+	ASSERT_OK(sim_del_iommu(id2));
 }
 
 /* ---- close orders (the teardown checks pins and removal) ---- */
@@ -1735,8 +1810,8 @@ TEST_F(sim, unmap_invalidates)
  * RID on @hwpt_rid (IOAS 1: the buffer's first pages), PASID hwpt_p on
  * IOAS 2 (pages 32.. of the buffer) at the same IOVA.
  */
-static int pasid_setup(FIXTURE_DATA(sim) *self, __u32 *ioas2, __u32 *hwpt_rid,
-		       __u32 *hwpt_p)
+static int pasid_setup(struct _test_data_sim *self, __u32 *ioas2,
+		       __u32 *hwpt_rid, __u32 *hwpt_p)
 {
 	if (iofd_map_fixed(self->fd, self->ioas, self->buf, PG(4), SIM_IOVA) ||
 	    iofd_ioas_alloc(self->fd, ioas2) ||
@@ -1982,7 +2057,7 @@ static bool bit(const __u64 *map, unsigned int i)
 }
 
 /* A dirty-tracking HWPT with the buffer mapped, RID attached */
-static int dirty_setup(FIXTURE_DATA(sim) *self, __u32 *hwpt)
+static int dirty_setup(struct _test_data_sim *self, __u32 *hwpt)
 {
 	__u32 pt;
 

@@ -160,7 +160,7 @@ static inline int sim_write_str(const char *path, const char *s)
 	return 0;
 }
 
-static inline int __attribute__((format(printf, 2, 3)))
+static inline int __printf(2, 3)
 sim_writef(const char *path, const char *fmt, ...)
 {
 	char buf[256];
