@@ -623,14 +623,17 @@ static void sv3_write_cd(struct sv3_master *m, u32 ssid,
 	sv3_store(cdp, cd, SV3_CD_WORDS);
 }
 
-/* Caller holds cfg_seq for write: the STE for what is attached now */
-static void sv3_write_ste(struct sv3_master *m)
+/*
+ * Caller holds cfg_seq for write: the STE for @rid (the RID's domain, NULL
+ * when blocked) and the PASIDs counted in m->nr_pasids
+ */
+static void sv3_write_ste(struct sv3_master *m, struct simio_domain *rid)
 {
 	u64 ste[SV3_STE_WORDS];
 
-	if (m->rid && m->rid->sdom->stage == 2)
-		sv3_make_s2_ste(m, m->rid->sdom, ste);
-	else if (m->rid)
+	if (rid && rid->stage == 2)
+		sv3_make_s2_ste(m, rid, ste);
+	else if (rid)
 		sv3_make_s1_ste(m, SV3_S1DSS_SSID0, ste);
 	else if (m->nr_pasids)
 		/* RID blocked, PASIDs live: untagged traffic terminates */
@@ -638,6 +641,11 @@ static void sv3_write_ste(struct sv3_master *m)
 	else
 		sv3_make_abort_ste(ste);
 	sv3_store(m->ste, ste, SV3_STE_WORDS);
+}
+
+static struct simio_domain *sv3_rid_domain(const struct sv3_master *m)
+{
+	return m->rid ? m->rid->sdom : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -740,7 +748,7 @@ static int sv3_dev_init(struct simio_dev *sdev)
 	}
 	m->ste = l2 + (sdev->sid & (SV3_ST_L2_NUM - 1)) * SV3_STE_WORDS;
 	write_seqlock(&m->cfg_seq);
-	sv3_write_ste(m);	/* abort */
+	sv3_write_ste(m, NULL);	/* abort */
 	write_sequnlock(&m->cfg_seq);
 
 	sdev->hw.resv = &sv3_msi_window;
@@ -761,9 +769,8 @@ static void sv3_dev_fini(struct simio_dev *sdev)
 
 	WARN_ON(m->rid || m->nr_pasids);
 	write_seqlock(&m->cfg_seq);
-	m->rid = NULL;
 	m->nr_pasids = 0;
-	sv3_write_ste(m);	/* back to abort, as for an unused SID */
+	sv3_write_ste(m, NULL);	/* back to abort, as for an unused SID */
 	write_sequnlock(&m->cfg_seq);
 	/* Nothing may still be reading the CD table we free */
 	simio_dma_quiesce(sdev->iommu);
@@ -910,7 +917,7 @@ static void sv3_retire(struct simio_iommu *iommu, struct simio_domain *old)
 static int sv3_attach_rid(struct sv3_iommu *sv, struct sv3_master *m,
 			  struct simio_domain *sdom, struct simio_domain **old)
 {
-	struct sv3_ctx *ctx = m->rid, *gone = NULL;
+	struct sv3_ctx *ctx = m->rid;
 	int ret;
 
 	*old = ctx ? ctx->sdom : NULL;
@@ -933,23 +940,17 @@ static int sv3_attach_rid(struct sv3_iommu *sv, struct sv3_master *m,
 	write_seqlock(&m->cfg_seq);
 	if (m->cdt.base)
 		sv3_write_cd(m, 0, sdom && sdom->stage == 1 ? sdom : NULL);
-	if (sdom) {
-		m->rid = ctx;
-		ctx->sdom = sdom;	/* sv3_write_ste() reads it */
-	} else {
-		gone = m->rid;
-		m->rid = NULL;
-	}
-	sv3_write_ste(m);
+	sv3_write_ste(m, sdom);
 	write_sequnlock(&m->cfg_seq);
 
+	/* Bookkeeping only: the hardware never reads these */
 	if (sdom) {
-		/* ctx->sdom was set early: relink from the old domain */
-		ctx->sdom = *old;
+		m->rid = ctx;
 		sv3_ctx_link(sv, ctx, sdom);
-	} else if (gone) {
-		sv3_ctx_link(sv, gone, NULL);
-		kfree(gone);
+	} else if (ctx) {
+		m->rid = NULL;
+		sv3_ctx_link(sv, ctx, NULL);
+		kfree(ctx);
 	}
 	return 0;
 }
@@ -969,7 +970,7 @@ static int sv3_attach_pasid(struct sv3_iommu *sv, struct sv3_master *m,
 	if (sdom) {
 		if (sdom->stage != 1)
 			return -EINVAL;
-		if (m->rid && m->rid->sdom->stage == 2)
+		if (sv3_rid_domain(m) && sv3_rid_domain(m)->stage == 2)
 			return -EINVAL;
 		ret = sv3_cd_prepare(m, pasid);
 		if (ret)
@@ -994,7 +995,7 @@ static int sv3_attach_pasid(struct sv3_iommu *sv, struct sv3_master *m,
 
 	write_seqlock(&m->cfg_seq);
 	sv3_write_cd(m, pasid, sdom);
-	sv3_write_ste(m);
+	sv3_write_ste(m, sv3_rid_domain(m));
 	write_sequnlock(&m->cfg_seq);
 
 	sv3_ctx_link(sv, ctx, sdom);
@@ -1392,7 +1393,8 @@ static int sv3_ctx_entry(struct simio_dev *sdev, u32 pasid, u64 *ste,
 		*nr_cd = SV3_CD_WORDS;
 	}
 
-	if (pasid == IOFD_NO_PASID && m->rid && m->rid->sdom->stage == 2)
+	if (pasid == IOFD_NO_PASID && sv3_rid_domain(m) &&
+	    sv3_rid_domain(m)->stage == 2)
 		*root = le64_to_cpu(m->ste[3]) & SV3_STE3_S2TTB;
 	else if (cdp && (le64_to_cpu(cdp[0]) & SV3_CD0_V))
 		*root = le64_to_cpu(cdp[1]) & SV3_CD1_TTB0;
