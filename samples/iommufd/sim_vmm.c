@@ -63,6 +63,7 @@
 #define PASID_BUF_SIZE	(64 * KiB)
 #define DEV_PASID_BITS	8
 #define THE_PASID	5
+#define SHARED_PASID	6	/* shares the RID's HWPT */
 
 #define SYSBUS		"/sys/bus/iommusim"
 
@@ -1119,10 +1120,22 @@ static void run_family(const struct family *fam)
 		   IOMMUSIM_FAULT_TRANSLATION);
 	say_ok("same IOVA, two address spaces; past the PASID's buffer it faults");
 
+	step("ATTACH_IOMMUFD_PT the RID's HWPT %u at PASID %u as well",
+	     dirty_hwpt, SHARED_PASID);
+	attach(dirty_hwpt, SHARED_PASID, NULL);
+	memset(buf, 0, MiB);
+	dma_ok(false, SHARED_PASID, gpa + 2 * MiB, buf, MiB);
+	if (memcmp(ram + 2 * MiB, buf, MiB))
+		fail("PASID %u does not see guest RAM", SHARED_PASID);
+	say_ok("one domain at the RID and at PASID %u: both see guest RAM",
+	       SHARED_PASID);
+
 	dirty_log(dirty_hwpt, ram, gpa);
 
-	step("teardown: DETACH PASID %u, then the RID", THE_PASID);
+	step("teardown: DETACH PASIDs %u and %u, then the RID", THE_PASID,
+	     SHARED_PASID);
 	detach(THE_PASID);
+	detach(SHARED_PASID);
 	detach(-1);
 	dma_faults(false, -1, gpa, buf, 64, IOMMUSIM_FAULT_BLOCKED);
 	dma_faults(false, THE_PASID, gpa, buf, 64, IOMMUSIM_FAULT_BLOCKED);
