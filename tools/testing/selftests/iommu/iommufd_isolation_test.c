@@ -771,8 +771,37 @@ TEST_F(cross_fd, ids_are_useless_in_another_fd)
 	ASSERT_OK(iofd_destroy(self->fd_a, self->stdev_a));
 }
 
-/* An iommusim device bound to B cannot be attached to A's IOAS */
-TEST_F(cross_fd, iommusim_attach_takes_no_foreign_id)
+/* An iommusim device bound to B cannot be attached to A's objects */
+FIXTURE(sim_cross)
+{
+	int fd_a, fd_b;
+	__u32 ioas_a, hwpt_a, ioas_b;
+};
+
+FIXTURE_SETUP(sim_cross)
+{
+	__u32 pad;
+	int i;
+
+	self->fd_a = iofd_open();
+	self->fd_b = iofd_open();
+	ASSERT_LE(0, self->fd_a);
+	ASSERT_LE(0, self->fd_b);
+	for (i = 0; i != 8; i++)
+		ASSERT_OK(iofd_ioas_alloc(self->fd_a, &pad));
+	ASSERT_OK(iofd_ioas_alloc(self->fd_a, &self->ioas_a));
+	ASSERT_OK(iofd_mock_dev(self->fd_a, self->ioas_a, NULL, &self->hwpt_a,
+				NULL));
+	ASSERT_OK(iofd_ioas_alloc(self->fd_b, &self->ioas_b));
+}
+
+FIXTURE_TEARDOWN(sim_cross)
+{
+	close(self->fd_a);
+	close(self->fd_b);
+}
+
+TEST_F(sim_cross, attach_takes_no_foreign_id)
 {
 	struct iommusim_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct iommusim_attach_pt at = { .argsz = sizeof(at) };
@@ -781,8 +810,6 @@ TEST_F(cross_fd, iommusim_attach_takes_no_foreign_id)
 
 	if (stat("/sys/bus/iommusim/new_iommu", &st))
 		SKIP(return, "iommusim not loaded");
-	if (variant->kind != A_IOAS)
-		SKIP(return, "checked with the IOAS variant only");
 	/* Our own instance and device, removed again below */
 	{
 		int w = open("/sys/bus/iommusim/new_iommu", O_WRONLY);
@@ -802,16 +829,16 @@ TEST_F(cross_fd, iommusim_attach_takes_no_foreign_id)
 			usleep(10000);
 	}
 	ASSERT_LE(0, fd);
-	bind.iommufd = self->b.fd;
+	bind.iommufd = self->fd_b;
 	ASSERT_OK(ioctl(fd, IOMMUSIM_DEVICE_BIND_IOMMUFD, &bind));
 	at.pt_id = self->ioas_a;
 	rc = ERRNO_OF(ioctl(fd, IOMMUSIM_DEVICE_ATTACH_IOMMUFD_PT, &at));
-	at.pt_id = self->hwpt_a;
 	EXPECT_EQ(ENOENT, rc);
+	at.pt_id = self->hwpt_a;
 	EXPECT_EQ(ENOENT,
 		  ERRNO_OF(ioctl(fd, IOMMUSIM_DEVICE_ATTACH_IOMMUFD_PT, &at)));
 	/* B's own IOAS works */
-	at.pt_id = self->b.ioas;
+	at.pt_id = self->ioas_b;
 	EXPECT_OK(ioctl(fd, IOMMUSIM_DEVICE_ATTACH_IOMMUFD_PT, &at));
 	close(fd);
 	{
@@ -1135,16 +1162,13 @@ TEST_F(leak, no_kernel_pointers_in_outputs)
 			.size = P(8),
 		};
 
+		__u32 vioas = 0;
+
 		ASSERT_LE(0, vfd);
 		/* The compat layer works on the IOAS named by VFIO_IOAS SET */
-		{
-			__u32 vioas = 0;
-
-			ASSERT_OK(iofd_ioas_alloc(vfd, &vioas));
-			ASSERT_OK(iofd_vfio_ioas(vfd, IOMMU_VFIO_IOAS_SET,
-						 &vioas));
-			ASSERT_OK(iofd_mock_dev(vfd, vioas, NULL, NULL, NULL));
-		}
+		ASSERT_OK(iofd_ioas_alloc(vfd, &vioas));
+		ASSERT_OK(iofd_vfio_ioas(vfd, IOMMU_VFIO_IOAS_SET, &vioas));
+		ASSERT_OK(iofd_mock_dev(vfd, vioas, NULL, NULL, NULL));
 		ret = ioctl(vfd, VFIO_GET_API_VERSION);
 		bad += looks_kernel((__u64)ret);
 		ret = ioctl(vfd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU);
