@@ -11,6 +11,8 @@
  * Every fixture creates its own instance and removes it in teardown, which
  * also proves that nothing (device, binding, mapping) was left behind.
  */
+#include <pthread.h>
+
 #include "iommusim_util.h"
 
 #define SIM_SID		16
@@ -1552,6 +1554,130 @@ TEST_F(sim, dma_bad_input)
 	ASSERT_ERRNO(EINVAL, ioctl(self->dfd, IOMMUSIM_DEVICE_DMA, &cmd));
 	cmd.pasid = 1U << 20;
 	ASSERT_ERRNO(EINVAL, ioctl(self->dfd, IOMMUSIM_DEVICE_DMA, &cmd));
+}
+
+/* ---- DMA racing with replace and unmap ---- */
+
+struct dma_racer {
+	int dfd;
+	__u64 iova;
+	const unsigned char *expect[2];	/* what a page may contain */
+	bool stop;		/* set by the test, read atomically */
+	unsigned long reads, seen[2], faults, bad;
+};
+
+/* Read one page over and over; classify what came back */
+static void *dma_race_thread(void *arg)
+{
+	struct dma_racer *r = arg;
+	unsigned char page[4096];
+	struct iommusim_dma d;
+	unsigned int i;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		r->reads++;
+		if (sim_dma(r->dfd, false, SIM_NO_PASID, r->iova, page,
+			    sizeof(page), &d)) {
+			/* Only an unmapped page may fault, and only so */
+			if (errno == EIO &&
+			    d.out_fault == IOMMUSIM_FAULT_TRANSLATION &&
+			    !d.out_done)
+				r->faults++;
+			else
+				r->bad++;
+			continue;
+		}
+		for (i = 0; i != 2; i++) {
+			if (r->expect[i] &&
+			    !memcmp(page, r->expect[i], sizeof(page))) {
+				r->seen[i]++;
+				break;
+			}
+		}
+		/* Torn: part of one page, part of another */
+		if (i == 2)
+			r->bad++;
+	}
+	return NULL;
+}
+
+TEST_F(sim, replace_is_atomic_for_dma)
+{
+	struct dma_racer r = { .dfd = self->dfd, .iova = SIM_IOVA };
+	__u32 ioas2, hwpt[2], pt;
+	pthread_t th;
+	unsigned int i;
+
+	memset(self->buf, 'A', PG(1));
+	memset(self->buf + PG(32), 'B', PG(1));
+	r.expect[0] = self->buf;
+	r.expect[1] = self->buf + PG(32);
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, PG(1),
+				 SIM_IOVA));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &ioas2));
+	ASSERT_OK(iofd_map_fixed(self->fd, ioas2, self->buf + PG(32), PG(1),
+				 SIM_IOVA));
+	ASSERT_OK(iofd_hwpt_alloc(self->fd, self->devid, self->ioas, 0,
+				  &hwpt[0]));
+	ASSERT_OK(iofd_hwpt_alloc(self->fd, self->devid, ioas2, 0, &hwpt[1]));
+	pt = hwpt[0];
+	ASSERT_OK(sim_attach(self->dfd, SIM_NO_PASID, &pt));
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, dma_race_thread, &r));
+	for (i = 0; i != 400; i++) {
+		pt = hwpt[(i + 1) % 2];
+		ASSERT_OK(sim_attach(self->dfd, SIM_NO_PASID, &pt));
+		/* Let the reader see both tables */
+		if (i % 16 < 2)
+			usleep(1000);
+	}
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+
+	TH_LOG("%lu reads during 400 replaces: %lu A, %lu B", r.reads,
+	       r.seen[0], r.seen[1]);
+	/* Every read saw a whole page of one table or the other */
+	ASSERT_LT(0, r.reads);
+	ASSERT_EQ(0, r.faults);
+	ASSERT_EQ(0, r.bad);
+	ASSERT_EQ(r.reads, r.seen[0] + r.seen[1]);
+
+	ASSERT_OK(sim_detach(self->dfd, SIM_NO_PASID));
+	ASSERT_OK(iofd_destroy(self->fd, hwpt[0]));
+	ASSERT_OK(iofd_destroy(self->fd, hwpt[1]));
+}
+
+TEST_F(sim, unmap_racing_with_dma)
+{
+	struct dma_racer r = { .dfd = self->dfd, .iova = SIM_IOVA };
+	pthread_t th;
+	unsigned int i;
+
+	fill(self->buf, PG(1), 7);
+	r.expect[0] = self->buf;
+	ASSERT_OK(map_and_attach(self, 1, NULL));
+	ASSERT_EQ(0, pthread_create(&th, NULL, dma_race_thread, &r));
+	for (i = 0; i != 300; i++) {
+		ASSERT_OK(iofd_unmap(self->fd, self->ioas, SIM_IOVA, PG(1),
+				     NULL));
+		ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf,
+					 PG(1), SIM_IOVA));
+		if (i % 16 == 0)
+			usleep(1000);
+	}
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+
+	TH_LOG("%lu reads during 300 unmaps: %lu faulted", r.reads,
+	       r.faults);
+	/* Data of the mapping, or a translation fault: nothing else */
+	ASSERT_LT(0, r.reads);
+	ASSERT_EQ(0, r.bad);
+	ASSERT_EQ(r.reads, r.seen[0] + r.faults);
+	/* Mapped again at the end: the IOTLB holds nothing stale */
+	ASSERT_OK(sim_dma_read(self->dfd, SIM_IOVA, self->buf + PG(40),
+			       PG(1)));
+	ASSERT_EQ(0, memcmp(self->buf, self->buf + PG(40), PG(1)));
 }
 
 /* ---- configuration entries in the hardware's formats ---- */
