@@ -13,7 +13,8 @@
  *           the event / fault record the hardware wrote, decoded
  *   IOMMU_HWPT_ALLOC with DIRTY_TRACKING | PASID, ATTACH (replace)
  *   PASID: a second address space attached at one PASID of the device;
- *          the same IOVA means different memory with and without it
+ *          the same IOVA means different memory with and without it;
+ *          the RID's HWPT attached at another PASID too
  *   dirty log: the pre-copy rounds of a live migration with
  *          IOMMU_HWPT_SET_DIRTY_TRACKING and IOMMU_HWPT_GET_DIRTY_BITMAP
  *   teardown in order, delete the device and the instance
