@@ -119,6 +119,7 @@ enum { PH_FUZZ, PH_SIM, PH_PINS, PH_NR };
 
 struct shared {
 	uint64_t calls;
+	uint64_t child_calls;	/* requests the children issued */
 	uint64_t crashes;	/* children ended by anything but our kill */
 	uint64_t kills;		/* children we SIGKILLed mid-run */
 	uint64_t child_runs;
@@ -1470,8 +1471,10 @@ static int corpus_mutate(int c, void *arg, unsigned int *len)
 
 static void progress(int ci)
 {
-	if (in_child)
+	if (in_child) {
+		__atomic_add_fetch(&sh->child_calls, 1, __ATOMIC_RELAXED);
 		return;
+	}
 	sh->last_cmd = ci;
 	__atomic_add_fetch(&sh->calls, 1, __ATOMIC_RELAXED);
 }
@@ -2281,7 +2284,11 @@ static void worker(double deadline)
 	printf("# vfio type1 compat: %llu calls; iommusim: %llu calls\n",
 	       (unsigned long long)vfio_calls,
 	       (unsigned long long)sh->sim_calls);
-	if (kcov_fd >= 0) {
+	if (kcov_fd >= 0 && !npcs) {
+		printf("# kcov: enabled, but no instrumented code was reached "
+		       "(a kernel without KCOV_INSTRUMENT_ALL, modules built "
+		       "without KCOV_INSTRUMENT=y)\n");
+	} else if (kcov_fd >= 0) {
 		uint64_t core = pcs_in_module("iommufd_core");
 		uint64_t sim = pcs_in_module("iommusim");
 
@@ -2492,10 +2499,12 @@ int main(int argc, char **argv)
 	}
 
 	if (sh->result[PH_FUZZ] == 1 && !sh->crashes) {
-		printf("ok 1 fuzz: %llu calls in %.1f s, 0 crashes, %llu "
-		       "children killed mid-run, seed %llu\n",
-		       (unsigned long long)sh->calls, now() - t0,
-		       (unsigned long long)sh->kills,
+		printf("ok 1 fuzz: %llu calls (%llu more by %llu children, %llu "
+		       "killed mid-run) in %.1f s, 0 crashes, seed %llu\n",
+		       (unsigned long long)sh->calls,
+		       (unsigned long long)sh->child_calls,
+		       (unsigned long long)sh->child_runs,
+		       (unsigned long long)sh->kills, now() - t0,
 		       (unsigned long long)opt_seed);
 	} else {
 		printf("not ok 1 fuzz: %llu calls, %llu crashes, seed %llu%s%s\n",
