@@ -689,15 +689,22 @@ TEST_F(caps, iova_ranges_narrowed_by_device)
 	buf = iofd_alloc_buf(PG(1));
 	ASSERT_NE(NULL, buf);
 	rc = ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, buf, PG(1), start));
-	ASSERT_NE(0, rc);
+	ASSERT_EQ(EINVAL, rc);
+	rc = ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, buf, PG(1),
+				     last - PG(1) + 1));
+	ASSERT_EQ(EINVAL, rc);
 	rc = ERRNO_OF(iofd_map_fixed(self->fd, self->ioas, buf, PG(1),
 				     1ULL << variant->ias));
-	ASSERT_NE(0, rc);
+	ASSERT_EQ(EINVAL, rc);
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, buf, PG(1), start - PG(1)));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, buf, PG(1), last + 1));
 	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, buf, PG(1),
 				 (1ULL << variant->ias) - PG(1)));
 
 	/* Detached, the IOAS is whole again */
 	ASSERT_OK(sim_detach(self->dfd, SIM_NO_PASID));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, start - PG(1), PG(1), NULL));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, last + 1, PG(1), NULL));
 	ASSERT_OK(iofd_unmap(self->fd, self->ioas,
 			     (1ULL << variant->ias) - PG(1), PG(1),
 			     NULL));
@@ -1272,6 +1279,39 @@ TEST_F(sim, dma_2m_pages)
 	munmap(huge, len);
 }
 
+TEST_F(sim, huge_pages_option_off_maps_4k)
+{
+	const size_t len = SIM_2M;
+	struct iommusim_translate x;
+	unsigned char *huge, *out;
+	__u32 pt = self->ioas;
+	__u64 val = 0;
+
+	huge = iofd_alloc_huge(len);
+	if (!huge)
+		SKIP(return, "no 2 MiB huge pages reserved");
+	fill(huge, len, 9);
+	out = malloc(len);
+	ASSERT_NE(NULL, out);
+	/* The IOAS asks for 4 KiB IOPTEs even for contiguous memory */
+	ASSERT_OK(iofd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+			      IOMMU_OPTION_OP_SET, self->ioas, &val));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, huge, len, SIM_IOVA_2M));
+	ASSERT_OK(sim_attach(self->dfd, SIM_NO_PASID, &pt));
+	ASSERT_OK(sim_xlate(self->dfd, SIM_NO_PASID, SIM_IOVA_2M + 0x5000,
+			    false, &x));
+	ASSERT_EQ(IOMMUSIM_FAULT_NONE, x.out_fault);
+	ASSERT_EQ(SIM_4K, x.out_page_size);
+	ASSERT_EQ(level_4k(variant->smmu), x.out_level);
+	ASSERT_OK(sim_dma_read(self->dfd, SIM_IOVA_2M, out, len));
+	ASSERT_EQ(0, memcmp(out, huge, len));
+
+	ASSERT_OK(sim_detach(self->dfd, SIM_NO_PASID));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, SIM_IOVA_2M, len, NULL));
+	free(out);
+	munmap(huge, len);
+}
+
 TEST_F(sim, dma_blocked_without_attach)
 {
 	unsigned char out[32];
@@ -1658,11 +1698,14 @@ TEST_F(sim, unmap_racing_with_dma)
 	ASSERT_OK(map_and_attach(self, 1, NULL));
 	ASSERT_EQ(0, pthread_create(&th, NULL, dma_race_thread, &r));
 	for (i = 0; i != 300; i++) {
+		/* Give the reader time in both states now and then */
 		ASSERT_OK(iofd_unmap(self->fd, self->ioas, SIM_IOVA, PG(1),
 				     NULL));
+		if (i % 16 == 0)
+			usleep(1000);
 		ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf,
 					 PG(1), SIM_IOVA));
-		if (i % 16 == 0)
+		if (i % 16 == 8)
 			usleep(1000);
 	}
 	__atomic_store_n(&r.stop, true, __ATOMIC_RELAXED);
@@ -2349,6 +2392,40 @@ TEST_F(sim, dirty_2m_leaf)
 	ASSERT_OK(iofd_unmap(self->fd, self->ioas, SIM_IOVA_2M, len, NULL));
 	munmap(huge, len);
 	free(map);
+}
+
+/* A HWPT that tracks dirty pages and serves PASIDs: writes of any context */
+TEST_F(sim, dirty_through_pasid)
+{
+	__u64 map[MAP_WORDS];
+	unsigned char byte = 0x77;
+	__u32 hwpt, pt;
+
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, PG(16),
+				 SIM_IOVA));
+	ASSERT_OK(iofd_hwpt_alloc(self->fd, self->devid, self->ioas,
+				  IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+				  IOMMU_HWPT_ALLOC_PASID, &hwpt));
+	pt = hwpt;
+	ASSERT_OK(sim_attach(self->dfd, SIM_NO_PASID, &pt));
+	pt = hwpt;
+	ASSERT_OK(sim_attach(self->dfd, 3, &pt));
+	ASSERT_OK(sim_set_dirty(self->fd, hwpt, true));
+
+	ASSERT_OK(sim_dma(self->dfd, true, 3, SIM_IOVA + PG(5) + 1, &byte, 1,
+			  NULL));
+	ASSERT_OK(sim_dma(self->dfd, true, SIM_NO_PASID, SIM_IOVA + PG(9), &byte,
+			  1, NULL));
+	ASSERT_EQ(0x77, self->buf[PG(5) + 1]);
+	memset(map, 0, sizeof(map));
+	ASSERT_OK(sim_get_dirty(self->fd, hwpt, SIM_IOVA, PG(16), SIM_4K, map,
+				0));
+	ASSERT_EQ(SIM_BIT(5) | SIM_BIT(9), map[0]);
+	MAP_TAIL_CLEAN(map, 16);
+
+	ASSERT_OK(sim_detach(self->dfd, 3));
+	ASSERT_OK(sim_detach(self->dfd, SIM_NO_PASID));
+	ASSERT_OK(iofd_destroy(self->fd, hwpt));
 }
 
 TEST_F(sim, dirty_bad_input)
