@@ -23,7 +23,7 @@
  * MOCK_HUGE_PAGE_SIZE IOPTE wherever a map call covers an aligned block of
  * that size at equally aligned physical memory (as the IOMMU API picks its
  * page sizes); such blocks carry MOCK_PTE_HUGE. The dirty bits live in a
- * second xarray, one entry per dirty MOCK_IO_PAGE_SIZE step, set by
+ * second xarray of bitmaps, one bit per MOCK_IO_PAGE_SIZE step, set by
  * IOMMU_TEST_OP_DIRTY (the "DMA write"); a huge IOPTE is dirty when any of
  * its steps is, and is reported and cleared as a whole, like hardware.
  */
@@ -63,6 +63,17 @@ enum {
 /* Mock IOPTE steps in one huge IOPTE */
 #define MOCK_HUGE_CHUNKS	(MOCK_HUGE_PAGE_SIZE / MOCK_IO_PAGE_SIZE)
 
+/*
+ * Dirty bits of MOCK_DIRTY_CHUNK_STEPS consecutive steps. Bitmaps rather
+ * than one xarray entry per step: the upstream tests dirty every other
+ * step of 128 MiB, which under KASAN and TCG must not cost an xarray
+ * store and erase per step.
+ */
+#define MOCK_DIRTY_CHUNK_STEPS	4096
+struct mock_dirty_chunk {
+	DECLARE_BITMAP(bits, MOCK_DIRTY_CHUNK_STEPS);
+};
+
 /* The upstream selftests refuse larger access buffers too */
 #define MOCK_ACCESS_MAX_LENGTH	SZ_16M
 
@@ -70,8 +81,9 @@ enum {
  * struct mock_domain - a mock paging domain
  * @domain: what the core sees
  * @ptes: the page table (see the top of this file)
- * @dirty: IOVA step -> xa_mk_value(1) for every step written while
- *	   tracking was on
+ * @dirty: IOVA step / MOCK_DIRTY_CHUNK_STEPS -> struct mock_dirty_chunk,
+ *	   the steps written while tracking was on; a chunk exists only while
+ *	   one of its bits is set
  * @dirty_lock: serializes marking, harvesting and the clearing of dirty
  *		state on unmap, so no step stays dirty once unmapped
  * @dirty_enabled: set_dirty_tracking state
@@ -325,19 +337,60 @@ static void mock_split_block(struct mock_domain *mock, unsigned long bstart,
 				  GFP_ATOMIC, &done);
 }
 
-/* Forget the dirty state of IOVA steps [first, last] */
+/* Forget the dirty state of IOVA steps [first, last]. dirty_lock held. */
+static void __mock_dirty_clear(struct mock_domain *mock, unsigned long first,
+			       unsigned long last)
+{
+	struct mock_dirty_chunk *chunk;
+	unsigned long ci;
+
+	lockdep_assert_held(&mock->dirty_lock);
+	xa_for_each_range(&mock->dirty, ci, chunk,
+			  first / MOCK_DIRTY_CHUNK_STEPS,
+			  last / MOCK_DIRTY_CHUNK_STEPS) {
+		unsigned long base = ci * MOCK_DIRTY_CHUNK_STEPS;
+		unsigned long s = max(first, base) - base;
+		unsigned long e = min(last, base + MOCK_DIRTY_CHUNK_STEPS - 1) -
+				  base;
+
+		bitmap_clear(chunk->bits, s, e - s + 1);
+		if (bitmap_empty(chunk->bits, MOCK_DIRTY_CHUNK_STEPS)) {
+			xa_erase(&mock->dirty, ci);
+			kfree(chunk);
+		}
+	}
+}
+
 static void mock_dirty_clear(struct mock_domain *mock, unsigned long first,
 			     unsigned long last)
 {
-	XA_STATE(xas, &mock->dirty, first);
-	void *ent;
-
 	mutex_lock(&mock->dirty_lock);
-	xas_lock(&xas);
-	xas_for_each(&xas, ent, last)
-		xas_store(&xas, NULL);
-	xas_unlock(&xas);
+	__mock_dirty_clear(mock, first, last);
 	mutex_unlock(&mock->dirty_lock);
+}
+
+/* Mark step @index dirty. dirty_lock held. */
+static int mock_dirty_mark(struct mock_domain *mock, unsigned long index)
+{
+	unsigned long ci = index / MOCK_DIRTY_CHUNK_STEPS;
+	struct mock_dirty_chunk *chunk;
+	int rc;
+
+	lockdep_assert_held(&mock->dirty_lock);
+	chunk = xa_load(&mock->dirty, ci);
+	if (!chunk) {
+		chunk = kzalloc(sizeof(*chunk), GFP_KERNEL_ACCOUNT);
+		if (!chunk)
+			return -ENOMEM;
+		rc = xa_err(xa_store(&mock->dirty, ci, chunk,
+				     GFP_KERNEL_ACCOUNT));
+		if (rc) {
+			kfree(chunk);
+			return rc;
+		}
+	}
+	set_bit(index % MOCK_DIRTY_CHUNK_STEPS, chunk->bits);
+	return 0;
 }
 
 static size_t mock_domain_unmap(struct iofd_domain *domain,
@@ -454,7 +507,10 @@ static int mock_domain_read_and_clear_dirty(struct iofd_domain *domain,
 	struct mock_domain *mock = to_mock_domain(domain);
 	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
 	unsigned long last = (iova + size - 1) / MOCK_IO_PAGE_SIZE;
-	unsigned long index;
+	unsigned long huge_block = ULONG_MAX;
+	struct mock_dirty_chunk *chunk;
+	bool huge = false;
+	unsigned long ci;
 	void *ent;
 
 	if (WARN_ON(!size))
@@ -468,29 +524,51 @@ static int mock_domain_read_and_clear_dirty(struct iofd_domain *domain,
 	if (ent && (xa_to_value(ent) & MOCK_PTE_HUGE))
 		last = round_up(last + 1, MOCK_HUGE_CHUNKS) - 1;
 
-	index = first;
-	while (xa_find(&mock->dirty, &index, last, XA_PRESENT)) {
-		unsigned long head = index, tail = index;
+	/*
+	 * A huge IOPTE is a whole MOCK_HUGE_CHUNKS-aligned block, so one
+	 * lookup per block tells how its dirty steps are reported. Runs of
+	 * dirty small IOPTEs are reported as one range.
+	 */
+	xa_for_each_range(&mock->dirty, ci, chunk,
+			  first / MOCK_DIRTY_CHUNK_STEPS,
+			  last / MOCK_DIRTY_CHUNK_STEPS) {
+		unsigned long base = ci * MOCK_DIRTY_CHUNK_STEPS;
+		unsigned long bit = max(first, base) - base;
+		unsigned long end = min(last, base + MOCK_DIRTY_CHUNK_STEPS - 1) -
+				    base + 1;
 
-		ent = xa_load(&mock->ptes, index);
-		if (ent && (xa_to_value(ent) & MOCK_PTE_HUGE)) {
-			head = round_down(index, MOCK_HUGE_CHUNKS);
-			tail = head + MOCK_HUGE_CHUNKS - 1;
-		}
-		iofd_dirty_record(dirty, head * MOCK_IO_PAGE_SIZE,
-				  (tail - head + 1) * MOCK_IO_PAGE_SIZE);
-		if (!(flags & IOFD_DIRTY_NO_CLEAR)) {
-			XA_STATE(xas, &mock->dirty, head);
+		while ((bit = find_next_bit(chunk->bits, end, bit)) < end) {
+			unsigned long index = base + bit;
+			unsigned long block = round_down(index,
+							 MOCK_HUGE_CHUNKS);
+			unsigned long run_end;
 
-			xas_lock(&xas);
-			xas_for_each(&xas, ent, tail)
-				xas_store(&xas, NULL);
-			xas_unlock(&xas);
+			if (block != huge_block) {
+				huge_block = block;
+				ent = xa_load(&mock->ptes, index);
+				huge = ent && (xa_to_value(ent) & MOCK_PTE_HUGE);
+			}
+			if (huge) {
+				iofd_dirty_record(dirty,
+						  block * MOCK_IO_PAGE_SIZE,
+						  MOCK_HUGE_PAGE_SIZE);
+				run_end = block + MOCK_HUGE_CHUNKS - base;
+			} else {
+				run_end = find_next_zero_bit(chunk->bits, end,
+							     bit);
+				run_end = min(run_end, block +
+						       MOCK_HUGE_CHUNKS - base);
+				iofd_dirty_record(dirty,
+						  index * MOCK_IO_PAGE_SIZE,
+						  (run_end - bit) *
+							  MOCK_IO_PAGE_SIZE);
+			}
+			bit = run_end;
 		}
-		if (tail >= last)
-			break;
-		index = tail + 1;
 	}
+	/* Everything dirty in [first, last] was reported */
+	if (!(flags & IOFD_DIRTY_NO_CLEAR))
+		__mock_dirty_clear(mock, first, last);
 	mutex_unlock(&mock->dirty_lock);
 	return 0;
 }
@@ -1437,8 +1515,7 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd,
 		index = (iova + bit * page_size) / MOCK_IO_PAGE_SIZE;
 		if (!xa_load(&mock->ptes, index))
 			continue;
-		rc = xa_err(xa_store(&mock->dirty, index, xa_mk_value(1),
-				     GFP_KERNEL_ACCOUNT));
+		rc = mock_dirty_mark(mock, index);
 		if (rc)
 			goto out_unlock;
 		count++;
