@@ -153,28 +153,41 @@ int simpt_alias_leaf(struct simpt *pt, u64 iova, u64 src_iova);
  */
 #define SIMPT_ARM_S1_MAIR	0x04ff44ULL
 
-/*
+/* What an entry is at a given level, for the shared walker */
+enum simpt_kind { SIMPT_PTE_NONE, SIMPT_PTE_TABLE, SIMPT_PTE_LEAF };
+
+/**
+ * struct simpt_fmt_ops - the descriptors of one format
+ * @levels: walk levels for @ias/@oas, or -EINVAL for widths the format
+ *	    cannot have
+ * @level_num: the format's own number of walker level @lvl (simpt_walk)
+ * @kind: what @pte is at @lvl (reserved encodings are SIMPT_PTE_NONE:
+ *	  a translation fault)
+ * @addr: the table address or output address in @pte
+ * @mk_table: a table entry pointing at @table
+ * @mk_leaf: a leaf at @lvl mapping @pa with SIMPT_* @prot
+ * @relocate: @leaf's attributes and access/dirty state at another level
+ *	      and output address (block split, test alias)
+ * @access: check @access against @pte; set *@upd to the entry after the
+ *	    hardware's A/D update (== @pte when none), *@perm and *@dirty as
+ *	    they are after it. 0 or -EACCES
+ * @is_dirty: the entry's dirty state says written
+ * @clear_dirty: @pte with its dirty state cleared
+ *
  * Between pgtable_arm.c (the walker, shared by every format, and the
  * VMSAv8-64 descriptors) and pgtable_vtd.c (the VT-d descriptors). Values
  * are CPU order; @lvl is the walker's own numbering: 0 maps 4 KiB, 1 2 MiB,
  * 2 1 GiB, 3 512 GiB, 4 256 TiB.
  */
-enum simpt_kind { SIMPT_PTE_NONE, SIMPT_PTE_TABLE, SIMPT_PTE_LEAF };
-
 struct simpt_fmt_ops {
-	int (*levels)(unsigned int ias, unsigned int oas);	/* or -EINVAL */
-	unsigned int (*level_num)(unsigned int lvl);	/* simpt_walk.level */
+	int (*levels)(unsigned int ias, unsigned int oas);
+	unsigned int (*level_num)(unsigned int lvl);
 	enum simpt_kind (*kind)(u64 pte, unsigned int lvl);
-	phys_addr_t (*addr)(u64 pte);		/* table or output address */
+	phys_addr_t (*addr)(u64 pte);
 	u64 (*mk_table)(const struct simpt *pt, phys_addr_t table);
 	u64 (*mk_leaf)(const struct simpt *pt, unsigned int lvl,
 		       phys_addr_t pa, unsigned int prot);
-	/* @leaf's attributes and state at another level and address */
 	u64 (*relocate)(u64 leaf, unsigned int lvl, phys_addr_t pa);
-	/*
-	 * Access check: sets *upd to the entry after the A/D update (== pte
-	 * if none), *perm and *dirty as they are after it. 0 or -EACCES.
-	 */
 	int (*access)(const struct simpt *pt, u64 pte, unsigned int access,
 		      u64 *upd, unsigned int *perm, bool *dirty);
 	bool (*is_dirty)(const struct simpt *pt, u64 pte);
