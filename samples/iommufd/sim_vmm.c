@@ -9,6 +9,7 @@
  *   IOMMU_IOAS_ALLOC, ATTACH to the IOAS (automatic HWPT)
  *   mmap guest RAM, IOMMU_IOAS_MAP it at its guest-physical address
  *   DMA: the device writes and reads guest RAM through its IOMMU
+ *   IOTLB: a leaf edited without invalidation stays stale until invalidated
  *   faults: DMA to an unmapped IOVA and a write to a read-only page, with
  *           the event / fault record the hardware wrote, decoded
  *   IOMMU_HWPT_ALLOC with DIRTY_TRACKING | PASID, ATTACH (replace)
@@ -22,9 +23,9 @@
  * The device char device speaks the layouts and numbers of VFIO's cdev
  * iommufd ioctls (VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_ATTACH_IOMMUFD_PT,
  * VFIO_DEVICE_DETACH_IOMMUFD_PT), so the bind/attach code below is what a
- * VMM writes for a real VFIO device. Only the DMA, IOTLB and TRANSLATE
- * requests are the simulator's own: on real hardware the guest's driver
- * makes the device DMA.
+ * VMM writes for a real VFIO device. Only the DMA, IOTLB, TEST_PTE_ALIAS,
+ * INVALIDATE and TRANSLATE requests are the simulator's own: on real
+ * hardware the guest's driver makes the device DMA.
  *
  * Usage: sim_vmm [smmuv3|vtd|both]   (default: both, one after the other)
  * Build: gcc -O2 -static -isystem <repo>/include/uapi -o sim_vmm <this file>
@@ -402,6 +403,51 @@ static __u64 iotlb_stats(const char *when, bool reset)
 	     (unsigned long long)t.out_hits, (unsigned long long)t.out_misses,
 	     (unsigned long long)t.out_invalidated);
 	return t.out_hits;
+}
+
+/* The device reads one byte at @iova (no PASID) */
+static unsigned char dev_peek(__u64 iova)
+{
+	unsigned char c;
+
+	dma_ok(false, -1, iova, &c, 1);
+	return c;
+}
+
+/*
+ * The IOTLB model: edit a leaf entry the way buggy software would (no
+ * invalidation), watch DMA keep the cached translation, then invalidate.
+ */
+static void stale_iotlb(unsigned char *ram, __u64 gpa)
+{
+	const __u64 a = 1500 * PAGE, b = 1501 * PAGE;
+	struct iommusim_pte_alias al = {
+		.argsz = sizeof(al),
+		.iova = gpa + a,
+		.src_iova = gpa + b,
+	};
+	struct iommusim_invalidate inv = {
+		.argsz = sizeof(inv),
+		.iova = gpa + a,
+		.length = PAGE,
+	};
+
+	step("IOTLB model: point the leaf of GPA 0x%llx at the page of 0x%llx, no invalidation",
+	     (unsigned long long)(gpa + a), (unsigned long long)(gpa + b));
+	ram[a] = 0xaa;
+	ram[b] = 0xbb;
+	if (dev_peek(gpa + a) != 0xaa)
+		fail("the first read did not see page A");
+	if (ioctl(live.devfd, IOMMUSIM_DEVICE_TEST_PTE_ALIAS, &al))
+		die("IOMMUSIM_DEVICE_TEST_PTE_ALIAS");
+	if (dev_peek(gpa + a) != 0xaa)
+		fail("the IOTLB did not keep the old translation");
+	note("after the edit the device still reads page A: the IOTLB entry is stale");
+	if (ioctl(live.devfd, IOMMUSIM_DEVICE_INVALIDATE, &inv))
+		die("IOMMUSIM_DEVICE_INVALIDATE");
+	if (dev_peek(gpa + a) != 0xbb)
+		fail("after the invalidation the device does not read page B");
+	say_ok("only after IOMMUSIM_DEVICE_INVALIDATE does it read page B");
 }
 
 static void translate(int pasid, __u64 iova, struct iommusim_translate *x)
@@ -1029,6 +1075,8 @@ static void run_family(const struct family *fam)
 	if (iotlb_stats("after the same read again", false) < MiB / PAGE)
 		fail("the second read did not hit the IOTLB for every page");
 	say_ok("data match; the second read hit the IOTLB filled by the first");
+
+	stale_iotlb(ram, gpa);
 
 	step("fault: DMA read of GPA 0x%llx, just past guest RAM (unmapped)",
 	     (unsigned long long)(gpa + RAM_SIZE));
