@@ -37,6 +37,22 @@
  * update, so CD.HD/HA or STE.S2HD/S2HA are set whenever a dirty-capable
  * domain is attached and set_dirty_tracking only records the state, as
  * Linux's SMMUv3 driver does.
+ *
+ * Faults (enum iommusim_fault_kind, event record):
+ *   STE.Config abort (nothing attached)       BLOCKED, none
+ *   RID blocked, PASIDs live (S1DSS abort)    BLOCKED, F_STREAM_DISABLED
+ *   SSID nothing is attached at (CD.V = 0,    BLOCKED, C_BAD_CD /
+ *   or its L1CD.V = 0)                        C_BAD_SUBSTREAMID
+ *   SSID beyond S1CDMax, or on a stream       BAD_PASID, C_BAD_SUBSTREAMID
+ *   without stage 1
+ *   malformed STE / CD                        BAD_CONFIG, C_BAD_STE / C_BAD_CD
+ *   IOVA beyond 64 - T0SZ / S2T0SZ bits       ADDR_SIZE, F_ADDR_SIZE (the
+ *                                             uAPI's kind for it)
+ *   no leaf / leaf forbids the access         TRANSLATION / PERMISSION,
+ *                                             F_TRANSLATION / F_PERMISSION
+ * Records carry SSV/SubstreamID, StreamID, RnW, CLASS = IN (InD = PnU = 0:
+ * unprivileged data accesses), InputAddr and, for stage-2 faults, S2 and
+ * the IPA; nothing is recorded when CD.R / STE.S2R is clear.
  */
 #include <linux/bitfield.h>
 #include <linux/gfp.h>
