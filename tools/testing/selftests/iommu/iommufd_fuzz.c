@@ -285,6 +285,7 @@ struct access {
 	unsigned int npages;
 	__u32 pages[8];
 };
+
 static struct access accs[NACC];
 
 #define NEVFD 12
@@ -294,7 +295,9 @@ static int evfds[NEVFD];	/* fault and vEVENTQ descriptors */
 struct fdmap {
 	void *p;
 	size_t len;
+	char first_byte;
 };
+
 static struct fdmap fdmaps[4];
 static __u64 mmap_offsets[4];
 
@@ -1986,7 +1989,7 @@ static void do_fd_mmap(int c)
 		m->p = p;
 		m->len = len;
 		/* touch it: a read of the (mock) MMIO page */
-		(void)*(volatile char *)p;
+		m->first_byte = __atomic_load_n((char *)p, __ATOMIC_RELAXED);
 	}
 }
 
@@ -2198,8 +2201,7 @@ static int check_no_pins(void)
 		cmd.check_refs.refs = 0;
 		if (ioctl(fd, IOMMU_TEST_CMD, &cmd)) {
 			snprintf(sh->why[PH_PINS], sizeof(sh->why[0]),
-				 "buffer %u (kind %d, %zu bytes) still pinned "
-				 "after every descriptor closed (errno %d)",
+				 "buffer %u (kind %d, %zu bytes) still pinned after every descriptor closed (errno %d)",
 				 i, bufs[i].kind, bufs[i].len, errno);
 			bad++;
 		}
@@ -2285,20 +2287,18 @@ static void worker(double deadline)
 	       (unsigned long long)vfio_calls,
 	       (unsigned long long)sh->sim_calls);
 	if (kcov_fd >= 0 && !npcs) {
-		printf("# kcov: enabled, but no instrumented code was reached "
-		       "(a kernel without KCOV_INSTRUMENT_ALL, modules built "
-		       "without KCOV_INSTRUMENT=y)\n");
+		/* no KCOV_INSTRUMENT_ALL kernel, no KCOV_INSTRUMENT=y modules */
+		printf("# kcov: enabled, but no instrumented code ran\n");
 	} else if (kcov_fd >= 0) {
 		uint64_t core = pcs_in_module("iommufd_core");
 		uint64_t sim = pcs_in_module("iommusim");
 
-		printf("# kcov: %llu distinct PCs (iommufd_core %llu, "
-		       "iommusim %llu); corpus %u entries (%llu added, "
-		       "%llu mutated runs)\n",
-		       (unsigned long long)npcs, (unsigned long long)core,
+		printf("# kcov: %llu distinct PCs (iommufd_core %llu, ",
+		       (unsigned long long)npcs, (unsigned long long)core);
+		printf("iommusim %llu); corpus %u entries (%llu added, ",
 		       (unsigned long long)sim, ncorpus,
-		       (unsigned long long)corpus_adds,
-		       (unsigned long long)corpus_runs);
+		       (unsigned long long)corpus_adds);
+		printf("%llu mutated runs)\n", (unsigned long long)corpus_runs);
 	} else {
 		printf("# %s\n", kcov_why);
 	}
@@ -2359,8 +2359,8 @@ static int fresh_cycle(char *why, size_t wlen)
 	munmap(buf, len);
 	return 0;
 fail:
-	snprintf(why, wlen, "step %d (open, limit, IOAS_ALLOC, mock domain, "
-		 "MAP, UNMAP, DESTROY dev, DESTROY ioas) failed: errno %d",
+	/* steps: open, limit, IOAS_ALLOC, mock domain, MAP, UNMAP, DESTROYs */
+	snprintf(why, wlen, "step %d of the cycle failed: errno %d",
 		 step, errno);
 	if (fd >= 0)
 		close(fd);
@@ -2377,7 +2377,7 @@ static void cmdline_opts(void)
 	if (!fgets(line, sizeof(line), f))
 		line[0] = 0;
 	fclose(f);
-	for (p = strtok(line, " \n"); p; p = strtok(NULL, " \n")) {
+	for (p = strtok(line, "\n\t "); p; p = strtok(NULL, "\n\t ")) {
 		if (!strncmp(p, "iommufd_fuzz.seed=", 18)) {
 			opt_seed = strtoull(p + 18, NULL, 0);
 			opt_seed_set = true;
@@ -2423,8 +2423,8 @@ int main(int argc, char **argv)
 			opt_verbose = true;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-n ITERS] "
-				"[-t SECONDS] [-v]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-s SEED] [-n ITERS] [-t SECONDS] [-v]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -2475,8 +2475,8 @@ int main(int argc, char **argv)
 		if (w == pid)
 			break;
 		if (now() > deadline + grace) {
-			printf("# worker hung: iteration %llu, last request "
-			       "%s\n", (unsigned long long)sh->iter,
+			printf("# worker hung: iteration %llu, last request %s\n",
+			       (unsigned long long)sh->iter,
 			       cmd_name(sh->last_cmd));
 			kill(pid, SIGKILL);
 			for (i = 0; i != 100; i++) {
@@ -2492,18 +2492,18 @@ int main(int argc, char **argv)
 	}
 	if (status != -1 && !(WIFEXITED(status) && !WEXITSTATUS(status))) {
 		sh->crashes++;
-		printf("# worker ended with status %#x at iteration %llu, "
-		       "last request %s\n", status,
+		printf("# worker ended with status %#x at iteration %llu, last request %s\n",
+		       status,
 		       (unsigned long long)sh->iter, cmd_name(sh->last_cmd));
 		sh->result[PH_FUZZ] = 0;
 	}
 
 	if (sh->result[PH_FUZZ] == 1 && !sh->crashes) {
-		printf("ok 1 fuzz: %llu calls (%llu more by %llu children, %llu "
-		       "killed mid-run) in %.1f s, 0 crashes, seed %llu\n",
+		printf("ok 1 fuzz: %llu calls (%llu more by %llu children, ",
 		       (unsigned long long)sh->calls,
 		       (unsigned long long)sh->child_calls,
-		       (unsigned long long)sh->child_runs,
+		       (unsigned long long)sh->child_runs);
+		printf("%llu killed mid-run) in %.1f s, 0 crashes, seed %llu\n",
 		       (unsigned long long)sh->kills, now() - t0,
 		       (unsigned long long)opt_seed);
 	} else {
@@ -2514,18 +2514,17 @@ int main(int argc, char **argv)
 		       sh->why[PH_FUZZ][0] ? ": " : "", sh->why[PH_FUZZ]);
 		fails++;
 	}
-	if (sh->result[PH_SIM] == 1)
+	if (sh->result[PH_SIM] == 1) {
 		printf("ok 2 fuzz: iommusim cdevs, %llu calls\n",
 		       (unsigned long long)sh->sim_calls);
-	else if (sh->result[PH_SIM] == -1)
+	} else if (sh->result[PH_SIM] == -1) {
 		printf("ok 2 fuzz: iommusim cdevs # SKIP %s\n", sh->sim_why);
-	else {
+	} else {
 		printf("not ok 2 fuzz: iommusim cdevs: %s\n", sh->sim_why);
 		fails++;
 	}
 	if (sh->result[PH_PINS] == 1) {
-		printf("ok 3 fuzz: no page pinned after every descriptor "
-		       "closed\n");
+		printf("ok 3 fuzz: no page pinned after every descriptor closed\n");
 	} else {
 		printf("not ok 3 fuzz: pins left after close: %s\n",
 		       sh->why[PH_PINS][0] ? sh->why[PH_PINS] : "not run");

@@ -539,11 +539,16 @@ enum a_kind {
 /* IDs below this are reserved in A for padding; B never gets that far */
 #define A_PAD 200
 
+/* What file A holds */
+struct aside {
+	int fd;
+	__u32 ioas, stdev, hwpt, idev;
+	char *buf;
+};
+
 FIXTURE(cross_fd)
 {
-	int fd_a;
-	__u32 ioas_a, stdev_a, hwpt_a, idev_a;
-	char *buf_a;
+	struct aside a;
 	struct bside b;
 };
 
@@ -552,19 +557,60 @@ FIXTURE_VARIANT(cross_fd)
 	enum a_kind kind;
 };
 
-#define KIND(nm, k) \
-	FIXTURE_VARIANT_ADD(cross_fd, nm) { .kind = k }
-KIND(ioas, A_IOAS);
-KIND(auto_hwpt, A_AUTO_HWPT);
-KIND(user_hwpt, A_USER_HWPT);
-KIND(idev, A_IDEV);
-KIND(stdev, A_STDEV);
-KIND(nest_parent_hwpt, A_NEST_PARENT);
-KIND(fault, A_FAULT);
-KIND(viommu, A_VIOMMU);
-KIND(vdevice, A_VDEVICE);
-KIND(veventq, A_VEVENTQ);
-KIND(hw_queue, A_HW_QUEUE);
+FIXTURE_VARIANT_ADD(cross_fd, ioas)
+{
+	.kind = A_IOAS,
+};
+
+FIXTURE_VARIANT_ADD(cross_fd, auto_hwpt)
+{
+	.kind = A_AUTO_HWPT,
+};
+
+FIXTURE_VARIANT_ADD(cross_fd, user_hwpt)
+{
+	.kind = A_USER_HWPT,
+};
+
+FIXTURE_VARIANT_ADD(cross_fd, idev)
+{
+	.kind = A_IDEV,
+};
+
+FIXTURE_VARIANT_ADD(cross_fd, stdev)
+{
+	.kind = A_STDEV,
+};
+
+FIXTURE_VARIANT_ADD(cross_fd, nest_parent_hwpt)
+{
+	.kind = A_NEST_PARENT,
+};
+
+FIXTURE_VARIANT_ADD(cross_fd, fault)
+{
+	.kind = A_FAULT,
+};
+
+FIXTURE_VARIANT_ADD(cross_fd, viommu)
+{
+	.kind = A_VIOMMU,
+};
+
+FIXTURE_VARIANT_ADD(cross_fd, vdevice)
+{
+	.kind = A_VDEVICE,
+};
+
+FIXTURE_VARIANT_ADD(cross_fd, veventq)
+{
+	.kind = A_VEVENTQ,
+};
+
+FIXTURE_VARIANT_ADD(cross_fd, hw_queue)
+{
+	.kind = A_HW_QUEUE,
+};
 
 FIXTURE_SETUP(cross_fd)
 {
@@ -572,25 +618,25 @@ FIXTURE_SETUP(cross_fd)
 	__u32 pad;
 	unsigned int i;
 
-	self->fd_a = iofd_open();
-	ASSERT_LE(0, self->fd_a);
+	self->a.fd = iofd_open();
+	ASSERT_LE(0, self->a.fd);
 	b->fd = iofd_open();
 	ASSERT_LE(0, b->fd);
-	self->buf_a = iofd_alloc_buf(P(16));
+	self->a.buf = iofd_alloc_buf(P(16));
 	b->buf = iofd_alloc_buf(P(16));
-	ASSERT_NE(NULL, self->buf_a);
+	ASSERT_NE(NULL, self->a.buf);
 	ASSERT_NE(NULL, b->buf);
 
 	/* A's real objects get IDs above A_PAD */
 	for (i = 0; i != A_PAD; i++)
-		ASSERT_OK(iofd_ioas_alloc(self->fd_a, &pad));
-	ASSERT_OK(iofd_ioas_alloc(self->fd_a, &self->ioas_a));
-	ASSERT_LT(A_PAD, self->ioas_a);
-	ASSERT_OK(iofd_map_fixed(self->fd_a, self->ioas_a, self->buf_a, P(16),
+		ASSERT_OK(iofd_ioas_alloc(self->a.fd, &pad));
+	ASSERT_OK(iofd_ioas_alloc(self->a.fd, &self->a.ioas));
+	ASSERT_LT(A_PAD, self->a.ioas);
+	ASSERT_OK(iofd_map_fixed(self->a.fd, self->a.ioas, self->a.buf, P(16),
 				 MOCK_APERTURE_START));
-	ASSERT_OK(iofd_mock_dev_flags(self->fd_a, self->ioas_a,
-				      MOCK_FLAGS_DEVICE_PASID, &self->stdev_a,
-				      &self->hwpt_a, &self->idev_a));
+	ASSERT_OK(iofd_mock_dev_flags(self->a.fd, self->a.ioas,
+				      MOCK_FLAGS_DEVICE_PASID, &self->a.stdev,
+				      &self->a.hwpt, &self->a.idev));
 
 	/* B: the same kinds of objects, all with small IDs */
 	ASSERT_OK(iofd_ioas_alloc(b->fd, &b->ioas));
@@ -606,29 +652,29 @@ FIXTURE_TEARDOWN(cross_fd)
 {
 	close(self->b.access_fd);
 	close(self->b.fd);
-	close(self->fd_a);
+	close(self->a.fd);
 }
 
 /* The object of the variant's kind in A, or 0 if the module has no such */
-static __u32 make_a_object(FIXTURE_DATA(cross_fd) *self, enum a_kind kind)
+static __u32 make_a_object(struct aside *a, enum a_kind kind)
 {
-	int fd = self->fd_a;
+	int fd = a->fd;
 	__u32 id = 0, parent = 0, viommu = 0;
 
 	switch (kind) {
 	case A_IOAS:
-		return self->ioas_a;
+		return a->ioas;
 	case A_AUTO_HWPT:
-		return self->hwpt_a;
+		return a->hwpt;
 	case A_IDEV:
-		return self->idev_a;
+		return a->idev;
 	case A_STDEV:
-		return self->stdev_a;
+		return a->stdev;
 	case A_USER_HWPT:
-		return iofd_hwpt_alloc(fd, self->idev_a, self->ioas_a, 0, &id) ?
+		return iofd_hwpt_alloc(fd, a->idev, a->ioas, 0, &id) ?
 			       0 : id;
 	case A_NEST_PARENT:
-		return iofd_hwpt_alloc(fd, self->idev_a, self->ioas_a,
+		return iofd_hwpt_alloc(fd, a->idev, a->ioas,
 				       IOMMU_HWPT_ALLOC_NEST_PARENT, &id) ?
 			       0 : id;
 	case A_FAULT: {
@@ -642,14 +688,14 @@ static __u32 make_a_object(FIXTURE_DATA(cross_fd) *self, enum a_kind kind)
 		break;
 	}
 	/* The rest hang off a vIOMMU on a nesting parent */
-	if (iofd_hwpt_alloc(fd, self->idev_a, self->ioas_a,
+	if (iofd_hwpt_alloc(fd, a->idev, a->ioas,
 			    IOMMU_HWPT_ALLOC_NEST_PARENT, &parent))
 		return 0;
 	{
 		struct iommu_viommu_alloc c = {
 			.size = sizeof(c),
 			.type = IOMMU_VIOMMU_TYPE_SELFTEST,
-			.dev_id = self->idev_a,
+			.dev_id = a->idev,
 			.hwpt_id = parent,
 		};
 
@@ -663,7 +709,7 @@ static __u32 make_a_object(FIXTURE_DATA(cross_fd) *self, enum a_kind kind)
 		struct iommu_vdevice_alloc c = {
 			.size = sizeof(c),
 			.viommu_id = viommu,
-			.dev_id = self->idev_a,
+			.dev_id = a->idev,
 			.virt_id = 7,
 		};
 
@@ -724,7 +770,7 @@ TEST_F(cross_fd, ids_are_useless_in_another_fd)
 	__u64 unmapped = 0;
 	int err, base_err, want;
 
-	id = make_a_object(self, variant->kind);
+	id = make_a_object(&self->a, variant->kind);
 	if (!id)
 		SKIP(return, "the module cannot create this kind of object yet");
 	ASSERT_LT(A_PAD, id);
@@ -763,12 +809,12 @@ TEST_F(cross_fd, ids_are_useless_in_another_fd)
 	ASSERT_LT(0, checked);
 
 	/* A is untouched: its mapping, device and domain all still there */
-	ASSERT_OK(iofd_check_map(self->fd_a, self->hwpt_a, MOCK_APERTURE_START,
-				 self->buf_a, P(16)));
-	ASSERT_OK(iofd_unmap(self->fd_a, self->ioas_a, 0, UINT64_MAX,
+	ASSERT_OK(iofd_check_map(self->a.fd, self->a.hwpt, MOCK_APERTURE_START,
+				 self->a.buf, P(16)));
+	ASSERT_OK(iofd_unmap(self->a.fd, self->a.ioas, 0, UINT64_MAX,
 			     &unmapped));
 	ASSERT_EQ(P(16), unmapped);
-	ASSERT_OK(iofd_destroy(self->fd_a, self->stdev_a));
+	ASSERT_OK(iofd_destroy(self->a.fd, self->a.stdev));
 }
 
 /* An iommusim device bound to B cannot be attached to A's objects */
@@ -897,11 +943,12 @@ static unsigned int scan(const char *what, const void *p, size_t len)
 static unsigned int drive(int fd, const char *what, unsigned long req,
 			  void *c, size_t size, long *ret)
 {
-	static __u8 buf[ARGBUF] __attribute__((aligned(8)));
+	static __u64 words[ARGBUF / 8];
+	__u8 *buf = (__u8 *)words;
 	unsigned int bad;
 	size_t i;
 
-	memset(buf, CANARY, sizeof(buf));
+	memset(buf, CANARY, ARGBUF);
 	memcpy(buf, c, size);
 	*ret = ioctl(fd, req, buf);
 	memcpy(c, buf, size);
@@ -910,7 +957,7 @@ static unsigned int drive(int fd, const char *what, unsigned long req,
 		fprintf(stderr, "# %s: returned %#lx\n", what, *ret);
 		bad++;
 	}
-	for (i = size; i != sizeof(buf); i++) {
+	for (i = size; i != ARGBUF; i++) {
 		if (buf[i] != CANARY) {
 			fprintf(stderr, "# %s: byte %zu past size %zu written\n",
 				what, i, size);
@@ -943,7 +990,7 @@ FIXTURE_TEARDOWN(leak)
 
 TEST_F(leak, no_kernel_pointers_in_outputs)
 {
-	static __u8 data[4096] __attribute__((aligned(8)));
+	static __u64 data[512];
 	struct iommu_iova_range ranges[8];
 	unsigned int bad = 0, calls = 0;
 	__u32 ioas = 0, ioas2 = 0, stdev = 0, hwpt = 0, idev = 0;

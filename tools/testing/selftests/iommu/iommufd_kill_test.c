@@ -294,11 +294,13 @@ static long settled_memfree_kb(void)
 {
 	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
 
+	ssize_t n;
+
 	/* Not fatal if it fails: MemFree is a rough check anyway */
 	if (fd >= 0) {
-		if (write(fd, "3", 1) < 0) {
-		}
+		n = write(fd, "3", 1);
 		close(fd);
+		(void)n;
 	}
 	usleep(200000);		/* RCU callbacks, deferred frees */
 	return meminfo_kb("MemFree");
@@ -378,8 +380,8 @@ TEST_F_TIMEOUT(kill, process_mode_accounting, 150)
 		  iofd_status_kb("VmLck"));
 
 	bad = kill_rounds(w, self->rounds, NULL, &ops);
-	TH_LOG("%u rounds x %d children x %d threads, %lu requests returned "
-	       "before the kills", self->rounds, NCHILD, NTHREAD, ops);
+	TH_LOG("%u rounds x %d children x %d threads, %lu requests returned before the kills",
+	       self->rounds, NCHILD, NTHREAD, ops);
 	ASSERT_EQ(0, bad);
 	ASSERT_LT(0, ops);
 
@@ -477,8 +479,8 @@ TEST_F_TIMEOUT(kill, user_mode_rlimit_accounting, 150)
 				 MOCK_APERTURE_START));
 
 	bad = kill_rounds(w, self->rounds, become_test_user, &ops);
-	TH_LOG("%u rounds x %d children x %d threads as uid %d, %lu requests "
-	       "returned before the kills", self->rounds, NCHILD, NTHREAD,
+	TH_LOG("%u rounds x %d children x %d threads as uid %d, %lu requests",
+	       self->rounds, NCHILD, NTHREAD,
 	       TEST_UID, ops);
 	ASSERT_EQ(0, bad);
 	ASSERT_LT(0, ops);
