@@ -667,6 +667,42 @@ TEST_F(caps, domain_stage_follows_caps)
 	munmap(buf, PG(4));
 }
 
+/* Per-device features in the device's configuration entries */
+TEST_F(caps, ctx_entry_device_features)
+{
+	bool ats = variant->ats && !strstr(variant->devopts, "ats=0");
+	bool pri = variant->pri && !strstr(variant->devopts, "pri=0");
+	struct iommusim_ctx_entry c;
+	__u32 pt = self->ioas;
+	void *buf;
+
+	buf = iofd_alloc_buf(PG(1));
+	ASSERT_NE(NULL, buf);
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, buf, PG(1), SIM_IOVA));
+	ASSERT_OK(sim_attach(self->dfd, SIM_NO_PASID, &pt));
+	ASSERT_OK(sim_ctx(self->dfd, SIM_NO_PASID, &c));
+	if (variant->smmu) {
+		ASSERT_EQ(8, c.out_nr_ste);
+		ASSERT_EQ(ats ? 1 : 0, STE1_EATS(c.out_ste[1]));
+		/* A stage-1 STE has a CD per SSID of the device */
+		if (variant->s1)
+			ASSERT_EQ(variant->dev_pasid_bits,
+				  STE0_S1CDMAX(c.out_ste[0]));
+	} else {
+		ASSERT_EQ(4, c.out_nr_ste);
+		ASSERT_TRUE(c.out_ste[0] & CTX0_P);
+		ASSERT_EQ(ats, !!(c.out_ste[0] & CTX0_DTE));
+		ASSERT_EQ(pri, !!(c.out_ste[0] & CTX0_PRE));
+		ASSERT_EQ(!!variant->dev_pasid_bits,
+			  !!(c.out_ste[0] & CTX0_PASIDE));
+		/* Requests without PASID use PASID table entry 0 */
+		ASSERT_EQ(0, CTX1_RID_PASID(c.out_ste[1]));
+	}
+	ASSERT_OK(sim_detach(self->dfd, SIM_NO_PASID));
+	ASSERT_OK(iofd_unmap(self->fd, self->ioas, SIM_IOVA, PG(1), NULL));
+	munmap(buf, PG(1));
+}
+
 /* IOVA_RANGES: aperture from ias, minus the family's reserved window */
 TEST_F(caps, iova_ranges_narrowed_by_device)
 {
@@ -1131,7 +1167,7 @@ static int exit_with_everything_open(void *arg)
 {
 	unsigned int *ids = arg;
 	unsigned char out[64];
-	__u32 devid, ioas, pt;
+	__u32 devid, ioas, pt, hwpt;
 	void *buf;
 	int fd, dfd;
 
@@ -1147,6 +1183,17 @@ static int exit_with_everything_open(void *arg)
 	pt = ioas;
 	CHILD_CHECK(7, !sim_attach(dfd, SIM_NO_PASID, &pt));
 	CHILD_CHECK(8, !sim_dma_write(dfd, SIM_IOVA, out, sizeof(out)));
+	/* Move to a HWPT that tracks dirty pages and serves a PASID too */
+	CHILD_CHECK(9, !iofd_hwpt_alloc(fd, devid, ioas,
+					IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+					IOMMU_HWPT_ALLOC_PASID, &hwpt));
+	pt = hwpt;
+	CHILD_CHECK(10, !sim_attach(dfd, SIM_NO_PASID, &pt));
+	pt = hwpt;
+	CHILD_CHECK(11, !sim_attach(dfd, 7, &pt));
+	CHILD_CHECK(12, !sim_set_dirty(fd, hwpt, true));
+	CHILD_CHECK(13, !sim_dma(dfd, true, 7, SIM_IOVA + PG(2), out,
+				 sizeof(out), NULL));
 	/* No close(): exit tears down both files in whatever order */
 	return 0;
 }

@@ -59,6 +59,8 @@
 #define STE_CFG_S1		5
 #define STE_CFG_S2		6
 #define STE0_S1CTXPTR(v)	((v) & SIM_MASK(51, 6))
+#define STE0_S1CDMAX(v)		SIM_FIELD(v, 63, 59)
+#define STE1_EATS(v)		SIM_FIELD(v, 29, 28)	/* 1: translated */
 #define STE2_S2VMID(v)		SIM_FIELD(v, 15, 0)
 #define STE3_S2TTB(v)		((v) & SIM_MASK(51, 4))
 /* Context descriptor */
@@ -101,6 +103,13 @@
 #define VTD_ECAP_SLADS		SIM_BIT(45)
 #define VTD_ECAP_SLTS		SIM_BIT(46)
 #define VTD_ECAP_FLTS		SIM_BIT(47)
+
+/* Scalable-mode context entry (4 words) */
+#define CTX0_P			SIM_BIT(0)
+#define CTX0_DTE		SIM_BIT(2)	/* device TLB (ATS) */
+#define CTX0_PASIDE		SIM_BIT(3)
+#define CTX0_PRE		SIM_BIT(4)	/* page requests (PRI) */
+#define CTX1_RID_PASID(v)	SIM_FIELD(v, 19, 0)
 
 /* Scalable-mode PASID table entry (8 words) */
 #define PASID0_P		SIM_BIT(0)
