@@ -18,6 +18,8 @@
  * mirrored into cannot change under them. iova_rwsem protects the three
  * trees and every area's fields other than num_accesses, which also needs
  * pages->mutex. The accesses' unmap callbacks are called with no lock held.
+ * Dirty tracking reads and clears a domain's dirty state holding iova_rwsem
+ * for read, which is what keeps it apart from map and unmap of the range.
  */
 #include <linux/log2.h>
 #include <linux/overflow.h>
