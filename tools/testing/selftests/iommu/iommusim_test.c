@@ -941,7 +941,7 @@ TEST_F(sim, bind_bad_input)
 
 TEST_F(sim, attach_ioas_gives_auto_hwpt)
 {
-	__u32 hwpt, pt;
+	__u32 hwpt = 0, pt;
 	unsigned char out[64];
 	struct iommusim_dma d;
 
@@ -1363,7 +1363,7 @@ TEST_F(sim, dma_blocked_without_attach)
 {
 	unsigned char out[32];
 	struct iommusim_dma d;
-	__u32 hwpt;
+	__u32 hwpt = 0;
 
 	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, PG(1),
 				 SIM_IOVA));
@@ -2299,7 +2299,7 @@ TEST_F(sim, dirty_bitmap_exact)
 	__u64 map[MAP_WORDS], i;
 	unsigned char byte = 0x3c, *out;
 	struct iommusim_translate x;
-	__u32 hwpt;
+	__u32 hwpt = 0;
 
 	ASSERT_OK(dirty_setup(self, &hwpt));
 
@@ -2382,7 +2382,7 @@ TEST_F(sim, dirty_bitmap_exact)
 TEST_F(sim, dirty_enable_sets_context_bits)
 {
 	struct iommusim_ctx_entry c;
-	__u32 hwpt;
+	__u32 hwpt = 0;
 	int stage;
 
 	ASSERT_OK(dirty_setup(self, &hwpt));
@@ -2412,7 +2412,7 @@ TEST_F(sim, dirty_2m_leaf)
 	unsigned int nbits = len / SIM_4K, i;
 	unsigned char byte = 1, *huge;
 	__u64 *map;
-	__u32 hwpt, pt;
+	__u32 hwpt = 0, pt;
 
 	huge = iofd_alloc_huge(len);
 	if (!huge)
@@ -2446,7 +2446,7 @@ TEST_F(sim, dirty_through_pasid)
 {
 	__u64 map[MAP_WORDS];
 	unsigned char byte = 0x77;
-	__u32 hwpt, pt;
+	__u32 hwpt = 0, pt;
 
 	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, PG(16),
 				 SIM_IOVA));
@@ -2478,7 +2478,7 @@ TEST_F(sim, dirty_through_pasid)
 TEST_F(sim, dirty_bad_input)
 {
 	__u64 map[MAP_WORDS];
-	__u32 hwpt, auto_hwpt;
+	__u32 hwpt = 0, auto_hwpt = 0;
 
 	ASSERT_OK(dirty_setup(self, &hwpt));
 	ASSERT_OK(iofd_hwpt_alloc(self->fd, self->devid, self->ioas, 0,
