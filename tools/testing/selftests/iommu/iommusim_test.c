@@ -1273,6 +1273,7 @@ TEST_F(sim, dma_2m_pages)
 	const size_t len = 2 * SIM_2M;
 	struct iommusim_translate x, x2;
 	struct iommusim_ctx_entry c;
+	struct iommusim_dma d;
 	unsigned char *huge, *out;
 	__u32 pt = self->ioas;
 
@@ -1320,8 +1321,12 @@ TEST_F(sim, dma_2m_pages)
 	ASSERT_OK(sim_dma_read(self->dfd, SIM_IOVA_2M + 7, out, len - 7));
 	ASSERT_EQ(0, memcmp(out, huge + 7, len - 7));
 
-	ASSERT_OK(sim_detach(self->dfd, SIM_NO_PASID));
+	/* The cached 2 MiB translations go with the unmap */
 	ASSERT_OK(iofd_unmap(self->fd, self->ioas, SIM_IOVA_2M, len, NULL));
+	ASSERT_ERRNO(EIO, sim_dma(self->dfd, false, SIM_NO_PASID,
+				  SIM_IOVA_2M + SIM_2M + 99, out, 8, &d));
+	ASSERT_EQ(IOMMUSIM_FAULT_TRANSLATION, d.out_fault);
+	ASSERT_OK(sim_detach(self->dfd, SIM_NO_PASID));
 	free(out);
 	munmap(huge, len);
 }
@@ -1981,6 +1986,50 @@ TEST_F(sim, iotlb_stale_until_invalidated)
 	/* Alias errors: not mapped, or not mapped at 4 KiB */
 	ASSERT_ERRNO(ENOENT, sim_alias(self->dfd, SIM_NO_PASID, x + PG(8), y));
 	ASSERT_ERRNO(ENOENT, sim_alias(self->dfd, SIM_NO_PASID, x, y + PG(8)));
+}
+
+/*
+ * A freed domain's ASID / DID is reused by the next domain: nothing the
+ * IOTLB cached under it may survive into the new one
+ */
+TEST_F(sim, reused_domain_id_sees_no_stale_entries)
+{
+	struct iommusim_ctx_entry c;
+	unsigned char out[32];
+	__u32 ioas2, hwpt = 0, pt;
+	__u64 tag1;
+	int stage;
+
+	memset(self->buf, 'A', PG(1));
+	memset(self->buf + PG(32), 'B', PG(1));
+	ASSERT_OK(iofd_map_fixed(self->fd, self->ioas, self->buf, PG(1),
+				 SIM_IOVA));
+	ASSERT_OK(iofd_ioas_alloc(self->fd, &ioas2));
+	ASSERT_OK(iofd_map_fixed(self->fd, ioas2, self->buf + PG(32), PG(1),
+				 SIM_IOVA));
+
+	ASSERT_OK(iofd_hwpt_alloc(self->fd, self->devid, self->ioas, 0, &hwpt));
+	pt = hwpt;
+	ASSERT_OK(sim_attach(self->dfd, SIM_NO_PASID, &pt));
+	ASSERT_OK(sim_ctx(self->dfd, SIM_NO_PASID, &c));
+	stage = ctx_stage(variant->smmu, &c, false);
+	tag1 = ctx_tag(variant->smmu, &c, stage);
+	ASSERT_OK(sim_dma_read(self->dfd, SIM_IOVA, out, sizeof(out)));
+	ASSERT_TRUE(all_bytes(out, sizeof(out), 'A'));
+	ASSERT_OK(sim_detach(self->dfd, SIM_NO_PASID));
+	ASSERT_OK(iofd_destroy(self->fd, hwpt));
+
+	ASSERT_OK(iofd_hwpt_alloc(self->fd, self->devid, ioas2, 0, &hwpt));
+	pt = hwpt;
+	ASSERT_OK(sim_attach(self->dfd, SIM_NO_PASID, &pt));
+	ASSERT_OK(sim_ctx(self->dfd, SIM_NO_PASID, &c));
+	if (ctx_tag(variant->smmu, &c, stage) != tag1)
+		TH_LOG("the new domain did not reuse tag %llu",
+		       (unsigned long long)tag1);
+	ASSERT_OK(sim_dma_read(self->dfd, SIM_IOVA, out, sizeof(out)));
+	ASSERT_TRUE(all_bytes(out, sizeof(out), 'B'));
+	ASSERT_OK(sim_detach(self->dfd, SIM_NO_PASID));
+	ASSERT_OK(iofd_destroy(self->fd, hwpt));
 }
 
 TEST_F(sim, unmap_invalidates)
