@@ -13,6 +13,8 @@
 #
 # The modules are built from a copy of the sources in build/lane-debug/src,
 # so the .ko files for the stock kernel stay in the tree untouched.
+# LANE_NAME=NAME uses build/lane-debug-NAME and VM run name check-debug-NAME
+# instead, so that several runs at the same time do not share a tree.
 #
 # usage: scripts/debug-lane.sh SUITE_BINARY...
 
@@ -42,7 +44,7 @@ eval "$env"
 
 echo "  LANE    debug: $DEBUG_KRELEASE ($DEBUG_BZIMAGE)"
 
-lane=$top/build/lane-debug
+lane=$top/build/lane-debug${LANE_NAME:+-$LANE_NAME}
 src=$lane/src
 # Fresh copy of what kbuild needs, without the stock build's objects.
 rm -rf "$src"
@@ -58,7 +60,8 @@ for m in $MODULES; do
 	mods+=("$src/$m")
 done
 
-exec "$top/scripts/vm/run" --name check-debug --lane debug \
+exec "$top/scripts/vm/run" --name "check-debug${LANE_NAME:+-$LANE_NAME}" \
+	--lane debug \
 	--kernel "$DEBUG_BZIMAGE" --modules "${mods[*]}" \
 	--timeout "${VM_TIMEOUT_DEBUG:-1500}" \
 	--xfail "$top/tools/testing/selftests/iommu/upstream-xfail.txt" "$@"
