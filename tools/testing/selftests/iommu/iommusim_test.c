@@ -2209,6 +2209,11 @@ TEST_F(sim, pasid_attach_replace_detach)
 	pt = auto_pt;
 	ASSERT_OK(sim_attach(self->dfd, SIM_NO_PASID, &pt));
 	ASSERT_EQ(0, pasid_read_is(self->dfd, SIM_NO_PASID, a));
+	/* ... and then no PASID can join beside it */
+	pt = hwpt_rid;
+	ASSERT_ERRNO(EINVAL, sim_attach(self->dfd, 1, &pt));
+	ASSERT_ERRNO(EIO, sim_dma(self->dfd, false, 1, SIM_IOVA, out,
+				  sizeof(out), &d));
 	ASSERT_OK(iofd_destroy(self->fd, hwpt_rid));
 	ASSERT_OK(sim_detach(self->dfd, SIM_NO_PASID));
 	ASSERT_OK(iofd_destroy(self->fd, auto_pt));
