@@ -813,6 +813,9 @@ FIXTURE_TEARDOWN(sim)
 	if (self->fd >= 0)
 		close(self->fd);
 	if (!self->dev_gone) {
+		/* Extra devices a failed test may have left (no check) */
+		sim_del_device(self->id, SIM_SID + 1);
+		sim_del_device(self->id, SIM_SID + 2);
 		EXPECT_OK(sim_del_device(self->id, SIM_SID));
 		EXPECT_OK(sim_del_iommu(self->id));
 	}
