@@ -79,6 +79,8 @@ struct iommufd_object {
  * @objects: ID -> object. An ID reserved but not yet finalized holds
  *	     XA_ZERO_ENTRY, so lookups of half-built objects fail with ENOENT.
  * @destroy_wait: woken when an object's wait_cnt drops to zero
+ * @remove_lock: serializes the owners that hand in their reference to
+ *		 iommufd_object_remove(), which drain wait_cnt in turn
  * @account_mode: IOPT_PAGES_ACCOUNT_USER or _MM for new pinnings
  * @vfio_ioas: the IOAS of the VFIO compatibility ioctls, or NULL; protected
  *	       by the xa_lock of @objects
@@ -88,6 +90,7 @@ struct iommufd_ctx {
 	struct file *file;
 	struct xarray objects;
 	wait_queue_head_t destroy_wait;
+	struct mutex remove_lock; /* see @remove_lock above */
 	u8 account_mode;
 	struct iommufd_ioas *vfio_ioas;
 	bool no_iommu_mode;

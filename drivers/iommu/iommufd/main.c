@@ -193,9 +193,20 @@ int iommufd_object_remove(struct iommufd_ctx *ictx, struct iommufd_object *obj,
 	int rc;
 
 	if (obj) {
+		/*
+		 * Several owners may hand in their references at once (two
+		 * devices leaving one automatic HWPT). Only one at a time may
+		 * take the table's wait_cnt bias away and put it back, or the
+		 * second would drop it below zero: they queue here until the
+		 * object is either out of the table or has its bias again.
+		 * Held only up to there, never across a destroy (which may
+		 * remove other objects).
+		 */
+		mutex_lock(&ictx->remove_lock);
 		rc = iommufd_drain_short_term(ictx, obj);
 		if (rc) {
 			refcount_dec(&obj->users);
+			mutex_unlock(&ictx->remove_lock);
 			return rc;
 		}
 	}
@@ -220,6 +231,8 @@ int iommufd_object_remove(struct iommufd_ctx *ictx, struct iommufd_object *obj,
 	xas_store(&xas, NULL);
 	iommufd_unlink_locked(ictx, found);
 	xa_unlock(&ictx->objects);
+	if (obj)
+		mutex_unlock(&ictx->remove_lock);
 
 	if (!obj) {
 		/*
@@ -240,6 +253,8 @@ out_restore:
 	if (obj)
 		refcount_set(&obj->wait_cnt, 1);
 	xa_unlock(&ictx->objects);
+	if (obj)
+		mutex_unlock(&ictx->remove_lock);
 	return rc;
 }
 
@@ -438,6 +453,7 @@ static int iommufd_fops_open(struct inode *inode, struct file *filp)
 	/* IDs start at 1 so that 0 can always mean "no object" */
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	init_waitqueue_head(&ictx->destroy_wait);
+	mutex_init(&ictx->remove_lock);
 	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
 	ictx->file = filp;
 	filp->private_data = ictx;
@@ -478,6 +494,7 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 		}
 	}
 	xa_destroy(&ictx->objects);
+	mutex_destroy(&ictx->remove_lock);
 	kfree(ictx);
 	return 0;
 }
