@@ -339,8 +339,16 @@ static void simio_dma_copy(struct simio_dma_chunk *ch, size_t pos, void *dva,
 				 PAGE_SIZE - offset_in_page(u));
 		void *uva = kmap_local_page(ch->pages[u >> PAGE_SHIFT]);
 
-		/* memmove: the user buffer may be the very page DMA targets */
-		if (write)
+		/*
+		 * A whole page on both sides (the usual case) is one
+		 * copy_page(); otherwise memmove, as the user buffer may be
+		 * the very page the DMA targets.
+		 */
+		if (m == PAGE_SIZE && write)
+			copy_page(dva + copied, uva);
+		else if (m == PAGE_SIZE)
+			copy_page(uva, dva + copied);
+		else if (write)
 			memmove(dva + copied, uva + offset_in_page(u), m);
 		else
 			memmove(uva + offset_in_page(u), dva + copied, m);
