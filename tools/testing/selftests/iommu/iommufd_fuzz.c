@@ -339,7 +339,11 @@ static bool obj_pick(int c, int type, __u32 *id)
 		n += x->objs[i].type == type;
 	if (!n)
 		return false;
-	pick = rn(n);
+	/*
+	 * Half the time one of the oldest three: hot objects that the worker
+	 * and its children all know, so their requests collide on them.
+	 */
+	pick = rn(chance(50) && n > 3 ? 3 : n);
 	for (i = 0; i != x->nobj; i++)
 		if (x->objs[i].type == type && !pick--)
 			break;
@@ -411,6 +415,10 @@ static int pick_ctx(void)
 {
 	int c = rn(NFD), i;
 
+	/* The first context is the hot one everybody shares */
+	if (chance(40) && ctxs[0].fd >= 0)
+		return 0;
+
 	for (i = 0; i != NFD; i++, c = (c + 1) % NFD)
 		if (ctxs[c].fd >= 0)
 			return c;
@@ -425,6 +433,14 @@ static int other_ctx(int c)
 }
 
 /* ---- value generators -------------------------------------------------- */
+
+/*
+ * A child may hammer one request (and one IOMMU_TEST_CMD op) instead of
+ * the whole mix, so that children racing each other on the same kind of
+ * state change is likely rather than rare.
+ */
+static int focus_cmd = -1;
+static __u32 focus_op;
 
 static const __u64 interesting64[] = {
 	0, 1, 2, 3, 0x7f, 0x80, 0xff, 0x800, 0xfff, 0x1000, 0x1001, 0x2000,
@@ -478,6 +494,10 @@ static __u32 g_id(int c, int type)
 {
 	unsigned int r = rn(100);
 	__u32 id;
+
+	/* A focused child mostly sends requests that can succeed */
+	if (focus_cmd >= 0 && chance(90) && obj_pick(c, type, &id))
+		return id;
 
 	if (r < 60 && obj_pick(c, type, &id))
 		return id;
@@ -598,6 +618,10 @@ struct argdesc {
 };
 
 static struct argdesc cur_desc;
+
+/* Per IOMMU_TEST_CMD op: calls and successes (op 0: unknown ops) */
+#define NTESTOP (IOMMU_TEST_OP_PASID_CHECK_HWPT + 1)
+static uint64_t testop_calls[NTESTOP], testop_ok[NTESTOP];
 
 static void set_ptr(void *base, void *field, __u64 len)
 {
@@ -1073,8 +1097,11 @@ G(test)
 	struct mapping *m = map_pick(c);
 	struct access *ac;
 
-	a->op = chance(97) ? 1 + rn(IOMMU_TEST_OP_PASID_CHECK_HWPT) :
-			     g_int32();
+	if (focus_op && chance(90))
+		a->op = focus_op;
+	else
+		a->op = chance(97) ? 1 + rn(IOMMU_TEST_OP_PASID_CHECK_HWPT) :
+				     g_int32();
 	a->__reserved = g_rsv();
 	switch (a->op) {
 	case IOMMU_TEST_OP_ADD_RESERVED:
@@ -1579,6 +1606,13 @@ issue:
 	if (kcov_end() && !edge && len >= 4)
 		corpus_keep(ci, saved, len);
 	cm->calls++;
+	if (cm->req == IOMMU_TEST_CMD) {
+		__u32 op = ((struct iommu_test_cmd *)arg)->op;
+
+		op = op < NTESTOP ? op : 0;
+		testop_calls[op]++;
+		testop_ok[op] += !rc;
+	}
 	if (rc)
 		return;
 	cm->ok++;
@@ -2146,12 +2180,42 @@ static void one_action(void)
 		do_cmd(c, ARRAY_SIZE(cmds) - 1);	/* more TEST_CMD */
 }
 
+/* The requests worth racing: they change shared state */
+static const struct {
+	const char *cmd;
+	__u32 op;
+} racy[] = {
+	{ "TEST_CMD", IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE },
+	{ "TEST_CMD", IOMMU_TEST_OP_MOCK_DOMAIN },
+	{ "TEST_CMD", IOMMU_TEST_OP_ACCESS_PAGES },
+	{ "TEST_CMD", IOMMU_TEST_OP_ACCESS_REPLACE_IOAS },
+	{ "TEST_CMD", IOMMU_TEST_OP_PASID_ATTACH },
+	{ "TEST_CMD", IOMMU_TEST_OP_PASID_REPLACE },
+	{ "TEST_CMD", IOMMU_TEST_OP_PASID_DETACH },
+	{ "DESTROY", 0 }, { "IOAS_MAP", 0 }, { "IOAS_UNMAP", 0 },
+	{ "IOAS_COPY", 0 }, { "HWPT_ALLOC", 0 },
+};
+
 static void run_child(void)
 {
 	unsigned int i, n = 100 + rn(4000);
+	int c;
 
-	for (i = 0; i != n; i++)
-		one_action();
+	if (chance(60)) {
+		unsigned int k = rn(ARRAY_SIZE(racy));
+
+		for (i = 0; i != ARRAY_SIZE(cmds); i++)
+			if (!strcmp(cmds[i].name, racy[k].cmd))
+				focus_cmd = i;
+		focus_op = racy[k].op;
+	}
+	for (i = 0; i != n; i++) {
+		c = focus_cmd >= 0 && ctxs[0].fd >= 0 ? 0 : pick_ctx();
+		if (focus_cmd >= 0 && c >= 0 && chance(80))
+			do_cmd(c, focus_cmd);
+		else
+			one_action();
+	}
 }
 
 /* ---- phases -------------------------------------------------------- */
@@ -2283,6 +2347,11 @@ static void worker(double deadline)
 		printf("# %-24s %8llu calls %8llu ok\n", cmds[i].name,
 		       (unsigned long long)cmds[i].calls,
 		       (unsigned long long)cmds[i].ok);
+	printf("# TEST_CMD op ok/calls:");
+	for (i = 0; i != NTESTOP; i++)
+		printf(" %u:%llu/%llu", i, (unsigned long long)testop_ok[i],
+		       (unsigned long long)testop_calls[i]);
+	printf("\n");
 	printf("# vfio type1 compat: %llu calls; iommusim: %llu calls\n",
 	       (unsigned long long)vfio_calls,
 	       (unsigned long long)sh->sim_calls);
