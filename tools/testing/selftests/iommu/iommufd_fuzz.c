@@ -25,10 +25,12 @@
  * fuzzer's own memory). The number of distinct PCs is reported at the end.
  *
  * The run passes when the kernel survives: every request returns (any
- * errno is fine), nothing but our own SIGKILLs ends a process, every page
- * is unpinned once all descriptors are closed, and a fresh descriptor can
- * still do IOAS_ALLOC, MAP (with a mock domain attached), UNMAP, DESTROY.
- * KASAN/lockdep/kmemleak reports are found by the VM runner in the log.
+ * errno is fine), nothing but our own SIGKILLs ends a process, the kernel
+ * log (/dev/kmsg, watched during the run) shows no WARN, BUG, KASAN, UBSAN,
+ * lockdep or refcount report, every page is unpinned once all descriptors
+ * are closed, and a fresh descriptor can still do IOAS_ALLOC, MAP (with a
+ * mock domain attached), UNMAP, DESTROY. kmemleak is left to the VM
+ * runner, which scans after the suites.
  *
  * Usage: iommufd_fuzz [-s SEED] [-n ITERATIONS] [-t SECONDS] [-v]
  *   The budget is whichever of -n and -t runs out first. Defaults: 15 s on
@@ -2458,6 +2460,60 @@ static void cmdline_opts(void)
 	}
 }
 
+/*
+ * The kernel log, read while the worker runs: a WARN, BUG, KASAN, UBSAN,
+ * lockdep or refcount report is a crash even if every request returned,
+ * and the iteration it showed up at tells where to look.
+ */
+static int kmsg_fd = -1;
+static char kmsg_hit[200];
+static uint64_t kmsg_hit_iter;
+static int kmsg_hit_cmd;
+
+static void kmsg_open(void)
+{
+	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_fd >= 0)
+		lseek(kmsg_fd, 0, SEEK_END);
+}
+
+static void kmsg_poll(void)
+{
+	static const char *const bad[] = {
+		"WARNING:", "BUG:", "Oops", "KASAN", "UBSAN", "refcount_t:",
+		"possible circular locking", "possible recursive locking",
+		"inconsistent lock state", "still in use after",
+		"general protection fault", "kernel BUG",
+	};
+	char rec[1024];
+	unsigned int i;
+	ssize_t n;
+
+	if (kmsg_fd < 0)
+		return;
+	for (;;) {
+		char *msg;
+
+		n = read(kmsg_fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (n <= 0)
+			return;
+		rec[n] = 0;
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		msg[strcspn(msg, "\n")] = 0;
+		for (i = 0; i != ARRAY_SIZE(bad); i++) {
+			if (!kmsg_hit[0] && strstr(msg, bad[i])) {
+				snprintf(kmsg_hit, sizeof(kmsg_hit), "%.190s",
+					 msg);
+				kmsg_hit_iter = sh->iter;
+				kmsg_hit_cmd = sh->last_cmd;
+			}
+		}
+	}
+}
+
 static const char *cmd_name(int ci)
 {
 	if (ci >= 0 && ci < (int)ARRAY_SIZE(cmds))
@@ -2528,6 +2584,7 @@ int main(int argc, char **argv)
 	       opt_iters != ~0ULL ? " -n ..." : "");
 	fflush(stdout);
 
+	kmsg_open();
 	t0 = now();
 	deadline = t0 + opt_secs;
 	/* A request that does not return within this is a hang */
@@ -2541,6 +2598,7 @@ int main(int argc, char **argv)
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 
+		kmsg_poll();
 		if (w == pid)
 			break;
 		if (now() > deadline + grace) {
@@ -2567,6 +2625,13 @@ int main(int argc, char **argv)
 		sh->result[PH_FUZZ] = 0;
 	}
 
+	kmsg_poll();
+	if (kmsg_hit[0]) {
+		sh->crashes++;
+		printf("# kernel report at iteration %llu (around request %s): %s\n",
+		       (unsigned long long)kmsg_hit_iter,
+		       cmd_name(kmsg_hit_cmd), kmsg_hit);
+	}
 	if (sh->result[PH_FUZZ] == 1 && !sh->crashes) {
 		printf("ok 1 fuzz: %llu calls (%llu more by %llu children, ",
 		       (unsigned long long)sh->calls,
