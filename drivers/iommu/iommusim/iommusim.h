@@ -97,7 +97,7 @@ struct simpt {
 	unsigned int levels;
 	bool dbm;
 	u64 *root;
-	spinlock_t lock;
+	spinlock_t lock;		/* splits, test-hook rewrites */
 	struct list_head retired;
 };
 
@@ -410,7 +410,7 @@ struct simio_iommu {
 	struct simio_caps caps;
 	struct simio_tlb *tlb;
 	struct rw_semaphore dma_sem;
-	struct mutex lock;
+	struct mutex lock;		/* protects @devs */
 	struct xarray devs;
 	void *priv;
 };
@@ -438,7 +438,7 @@ struct simio_dev {
 	u32 pasid_bits;
 	bool ats;
 	bool pri;
-	struct mutex lock;
+	struct mutex lock;		/* attach/bind, family config */
 	struct cdev cdev;
 	struct device cdev_dev;
 	unsigned int open_count;

@@ -83,6 +83,7 @@ struct iommusim_bind_iommufd {
 	__u32 out_devid;
 	__aligned_u64 token_uuid_ptr;
 };
+
 #define IOMMUSIM_DEVICE_BIND_IOMMUFD	_IO(IOMMUSIM_TYPE, IOMMUSIM_BASE + 18)
 
 /**
@@ -105,6 +106,7 @@ struct iommusim_attach_pt {
 	__u32 pt_id;
 	__u32 pasid;
 };
+
 #define IOMMUSIM_DEVICE_ATTACH_IOMMUFD_PT _IO(IOMMUSIM_TYPE, IOMMUSIM_BASE + 19)
 
 /**
@@ -122,6 +124,7 @@ struct iommusim_detach_pt {
 #define IOMMUSIM_DETACH_PASID		(1 << 0)
 	__u32 pasid;
 };
+
 #define IOMMUSIM_DEVICE_DETACH_IOMMUFD_PT _IO(IOMMUSIM_TYPE, IOMMUSIM_BASE + 20)
 
 /* Our own ioctls start well above VFIO's range */
@@ -193,6 +196,7 @@ struct iommusim_dma {
 	__aligned_u64 out_fault_addr;
 	__aligned_u64 out_record[4];
 };
+
 #define IOMMUSIM_DEVICE_DMA	_IO(IOMMUSIM_TYPE, IOMMUSIM_OWN_BASE + 0)
 
 /**
@@ -218,6 +222,7 @@ struct iommusim_iotlb {
 	__aligned_u64 out_misses;
 	__aligned_u64 out_invalidated;
 };
+
 #define IOMMUSIM_DEVICE_IOTLB	_IO(IOMMUSIM_TYPE, IOMMUSIM_OWN_BASE + 1)
 
 /**
@@ -248,6 +253,7 @@ struct iommusim_pte_alias {
 	__aligned_u64 iova;
 	__aligned_u64 src_iova;
 };
+
 #define IOMMUSIM_DEVICE_TEST_PTE_ALIAS	_IO(IOMMUSIM_TYPE, IOMMUSIM_OWN_BASE + 2)
 
 /**
@@ -273,6 +279,7 @@ struct iommusim_invalidate {
 	__aligned_u64 iova;
 	__aligned_u64 length;
 };
+
 #define IOMMUSIM_DEVICE_INVALIDATE	_IO(IOMMUSIM_TYPE, IOMMUSIM_OWN_BASE + 3)
 
 /**
@@ -308,6 +315,7 @@ struct iommusim_ctx_entry {
 	__aligned_u64 out_cd[8];
 	__aligned_u64 out_root;
 };
+
 #define IOMMUSIM_DEVICE_GET_CTX_ENTRY	_IO(IOMMUSIM_TYPE, IOMMUSIM_OWN_BASE + 4)
 
 /**
@@ -344,6 +352,7 @@ struct iommusim_translate {
 	__u32 out_fault;
 	__u32 out_dirty;
 };
+
 #define IOMMUSIM_DEVICE_TRANSLATE	_IO(IOMMUSIM_TYPE, IOMMUSIM_OWN_BASE + 5)
 
 #endif
