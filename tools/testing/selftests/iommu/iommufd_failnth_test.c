@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <linux/vfio.h>
 
-#include "iofd_test_util.h"
+#include "iommusim_util.h"
 
 #define P(n) ((__u64)(n) * iofd_psize)
 
@@ -31,17 +31,21 @@
 /* A flow that succeeded with a wrong answer; never a sane errno. */
 #define WRONG_RESULT EIO
 
-/* Kept across the harness's fork per test, for the closing total. */
+/*
+ * Kept across the harness's fork per test, for the closing total: [0] all
+ * flows, [1] the flows over the simulated IOMMUs.
+ */
 static unsigned long *failnth_total;
 
 static void __attribute__((constructor)) failnth_init(void)
 {
-	void *p = mmap(NULL, sizeof(*failnth_total), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, 2 * sizeof(*failnth_total),
+		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		       -1, 0);
 
 	failnth_total = p == MAP_FAILED ? NULL : p;
 	if (failnth_total)
-		*failnth_total = 0;
+		failnth_total[0] = failnth_total[1] = 0;
 }
 
 /* State a flow sets up before the injection and looks at afterwards. */
@@ -61,6 +65,14 @@ struct flow_ctx {
 	int stage;
 	/* What the dirty bitmap flow read. */
 	__u64 bitmap;
+	/* Simulated device: its char device (bound to fd) and object ID */
+	int dfd;
+	__u32 devid;
+	/* A second buffer of @run_len bytes (hugetlb if @run_huge) */
+	unsigned char *run;
+	size_t run_len;
+	bool run_huge;
+	long huge_free;
 };
 
 /*
@@ -80,6 +92,10 @@ struct flow {
 	 * that is the right errno for the injected miss: stage @einval_stage.
 	 */
 	int einval_stage;
+	/* Pages of the flow's buffer, FLOW_PAGES when 0 */
+	unsigned int pages;
+	/* Counted in the simulated-hardware subtotal */
+	bool sim;
 };
 
 static int err_of(int rc)
@@ -163,6 +179,7 @@ static void ctx_init(struct flow_ctx *c, void *buf)
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	c->access_fd = -1;
+	c->dfd = -1;
 	c->buf = buf;
 	c->iova = MOCK_APERTURE_START;
 }
@@ -181,9 +198,12 @@ static int fd_alive(struct flow_ctx *c)
 	return iofd_destroy(c->fd, id) ? 3 : 0;
 }
 
+static int run_buf_release(struct flow_ctx *c);
+
 static void run_flow(struct __test_metadata *_metadata,
 		     const struct flow *f)
 {
+	unsigned int pages = f->pages ? f->pages : FLOW_PAGES;
 	unsigned int n, points = 0;
 	struct flow_ctx c;
 	char num[16];
@@ -193,7 +213,7 @@ static void run_flow(struct __test_metadata *_metadata,
 	if (access(FAILNTH_FILE, F_OK))
 		SKIP(return, "no " FAILNTH_FILE " (kernel without fault injection)");
 	failnth_knobs();
-	buf = iofd_alloc_buf(P(FLOW_PAGES));
+	buf = iofd_alloc_buf(P(pages));
 	ASSERT_NE(NULL, buf);
 	pfd = open(FAILNTH_FILE, O_RDWR);
 	ASSERT_LE(0, pfd);
@@ -232,20 +252,32 @@ static void run_flow(struct __test_metadata *_metadata,
 						  f->name, n);
 		if (c.access_fd >= 0)
 			close(c.access_fd);
+		/* The binding keeps the context alive: the device goes first */
+		if (c.dfd >= 0)
+			close(c.dfd);
 		ASSERT_OK(iofd_close_and_check_unpinned(c.fd, buf,
-							P(FLOW_PAGES)))
+							P(pages)))
 			TH_LOG("%s: N=%u pages left pinned", f->name, n);
+		if (c.run)
+			ASSERT_OK(run_buf_release(&c))
+				TH_LOG("%s: N=%u run buffer left pinned",
+				       f->name, n);
 		if (!fired) {
 			points = n - 1;
 			break;
 		}
 	}
 	close(pfd);
-	munmap(buf, P(FLOW_PAGES));
+	munmap(buf, P(pages));
 	ASSERT_GE(FAILNTH_CAP, n) TH_LOG("%s: cap of %d reached", f->name,
 					 FAILNTH_CAP);
-	if (failnth_total)
-		__atomic_add_fetch(failnth_total, points, __ATOMIC_RELAXED);
+	if (failnth_total) {
+		__atomic_add_fetch(&failnth_total[0], points,
+				   __ATOMIC_RELAXED);
+		if (f->sim)
+			__atomic_add_fetch(&failnth_total[1], points,
+					   __ATOMIC_RELAXED);
+	}
 	ksft_print_msg("fail-nth %s: %u injection points\n", f->name, points);
 }
 
@@ -761,14 +793,717 @@ TEST(allow_iovas) { run_flow(_metadata, &flow_allow_iovas); }
 TEST(set_dirty_tracking) { run_flow(_metadata, &flow_set_dirty); }
 TEST(get_dirty_bitmap) { run_flow(_metadata, &flow_get_dirty); }
 
-/* Runs last (tests run in the order they are defined). */
-TEST(total)
+/* ---- flows over the simulated IOMMUs (iommusim.ko) ------------------------ */
+
+/*
+ * Each flow runs on an SMMUv3 and on a VT-d instance that the fixture
+ * creates with one device; every N opens the device's char device again.
+ * The flow's buffer: pages [0, SIM_MAPPED) are mapped at SIM_IOVA, the rest
+ * is the user side of DMA requests (pinned only while one runs).
+ */
+#define SIM_SID		16
+#define SIM_IOVA	0x10000000ULL	/* clear of both MSI windows */
+#define SIM_IOVA_2M	0x40000000ULL
+#define SIM_MAPPED	8
+#define SIM_PAGES	16
+#define SIM_DMA_BUF(c)	((unsigned char *)(c)->buf + P(SIM_MAPPED))
+/* The 2 MiB-aligned run of the map flow: two areas of 2 MiB */
+#define SIM_RUN_LEN	(2 * SIM_2M)
+#define SIM_PASID	1
+
+/* The fixture's instance, for the flows (each test is its own process) */
+static unsigned int sim_id;
+
+/* Translation faults and blocked requests surface as EIO with a kind */
+static int sim_fault_kind(struct flow_ctx *c, __u32 pasid, __u64 iova)
+{
+	struct iommusim_dma d;
+	unsigned char tmp[8];
+
+	if (!sim_dma(c->dfd, false, pasid, iova, tmp, sizeof(tmp), &d))
+		return IOMMUSIM_FAULT_NONE;
+	if (errno != EIO || !d.out_fault || d.out_done)
+		return -1;
+	return d.out_fault;
+}
+
+/* A device read at @iova gives what @expect holds */
+static int sim_read_is(struct flow_ctx *c, __u32 pasid, __u64 iova,
+		       const void *expect)
+{
+	unsigned char tmp[64];
+
+	if (sim_dma(c->dfd, false, pasid, iova, tmp, sizeof(tmp), NULL))
+		return -1;
+	return memcmp(tmp, expect, sizeof(tmp)) ? -1 : 0;
+}
+
+/* The mapped part reads back through @pasid, at both ends */
+static int sim_mapped_ok(struct flow_ctx *c, __u32 pasid)
+{
+	unsigned char *b = c->buf;
+
+	if (sim_read_is(c, pasid, SIM_IOVA + 5, b + 5))
+		return -1;
+	return sim_read_is(c, pasid, SIM_IOVA + P(SIM_MAPPED) - 64,
+			   b + P(SIM_MAPPED) - 64);
+}
+
+/* IOAS pages pinned once (a domain maps them), DMA pages not at all */
+static int sim_pins_ok(struct flow_ctx *c, unsigned int mapped_pins)
+{
+	if (iofd_check_pins(c->fd, c->buf, P(SIM_MAPPED), mapped_pins))
+		return -1;
+	return iofd_check_pins(c->fd, SIM_DMA_BUF(c), P(SIM_PAGES - SIM_MAPPED),
+			       0);
+}
+
+static int setup_sim_open(struct flow_ctx *c)
+{
+	c->iova = SIM_IOVA;
+	c->dfd = sim_dev_open(sim_id, SIM_SID);
+	return c->dfd < 0 ? 1 : 0;
+}
+
+static int setup_sim_bound(struct flow_ctx *c)
+{
+	int step = setup_sim_open(c);
+
+	if (step)
+		return step;
+	return sim_bind(c->dfd, c->fd, &c->devid) ? 2 : 0;
+}
+
+static int sim_map(struct flow_ctx *c)
+{
+	if (!c->ioas && iofd_ioas_alloc(c->fd, &c->ioas))
+		return -1;
+	return iofd_map_fixed(c->fd, c->ioas, c->buf, P(SIM_MAPPED), SIM_IOVA);
+}
+
+static int setup_sim_mapped(struct flow_ctx *c)
+{
+	int step = setup_sim_bound(c);
+
+	if (step)
+		return step;
+	return sim_map(c) ? 3 : 0;
+}
+
+static int setup_sim_attached(struct flow_ctx *c)
+{
+	int step = setup_sim_mapped(c);
+
+	if (step)
+		return step;
+	c->hwpt = c->ioas;
+	return sim_attach(c->dfd, SIM_NO_PASID, &c->hwpt) ? 4 : 0;
+}
+
+/* (a) BIND of the device's char device */
+static int run_sim_bind(struct flow_ctx *c)
+{
+	return err_of(sim_bind(c->dfd, c->fd, &c->devid));
+}
+
+/* A failed BIND leaves the device free: it binds, and then it works */
+static int check_sim_bind(struct flow_ctx *c, int err)
+{
+	struct iommu_hw_info info;
+	unsigned char data[256];
+	__u32 pt;
+
+	if (err && sim_bind(c->dfd, c->fd, &c->devid))
+		return 1;
+	if (!c->devid)
+		return 2;
+	if (sim_hw_info(c->fd, c->devid, data, sizeof(data), &info) ||
+	    !info.out_data_type)
+		return 3;
+	if (sim_map(c))
+		return 4;
+	pt = c->ioas;
+	if (sim_attach(c->dfd, SIM_NO_PASID, &pt))
+		return 5;
+	if (sim_mapped_ok(c, SIM_NO_PASID))
+		return 6;
+	return sim_pins_ok(c, 1) ? 7 : 0;
+}
+
+/* (b) the RID attached to an IOAS that has mappings: automatic domain */
+static int run_sim_attach(struct flow_ctx *c)
+{
+	__u32 pt = c->ioas;
+
+	if (sim_attach(c->dfd, SIM_NO_PASID, &pt))
+		return err_of(-1);
+	c->hwpt = pt;
+	return pt && pt != c->ioas ? 0 : WRONG_RESULT;
+}
+
+/*
+ * A failed first attach is undone completely (even when only the copy of
+ * the answer failed): DMA stays blocked, no automatic HWPT is left holding
+ * the IOAS (it can be destroyed), and the device attaches afterwards.
+ */
+static int check_sim_attach(struct flow_ctx *c, int err)
+{
+	if (err) {
+		if (sim_fault_kind(c, SIM_NO_PASID, SIM_IOVA) !=
+		    IOMMUSIM_FAULT_BLOCKED)
+			return 1;
+		if (sim_pins_ok(c, 0))
+			return 2;
+		if (iofd_destroy(c->fd, c->ioas))
+			return 3;
+		c->ioas = 0;
+		if (sim_map(c))
+			return 4;
+		if (run_sim_attach(c))
+			return 5;
+	}
+	if (iofd_destroy(c->fd, c->hwpt) != -1 || errno != EBUSY)
+		return 6;
+	if (sim_mapped_ok(c, SIM_NO_PASID))
+		return 7;
+	return sim_pins_ok(c, 1) ? 8 : 0;
+}
+
+/* (c) HWPT_ALLOC with DIRTY_TRACKING | PASID, then attach it as replace */
+static int run_sim_replace(struct flow_ctx *c)
+{
+	__u32 pt;
+
+	c->stage = 1;
+	if (iofd_hwpt_alloc(c->fd, c->devid, c->ioas,
+			    IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+			    IOMMU_HWPT_ALLOC_PASID, &c->new_hwpt))
+		return err_of(-1);
+	c->stage = 2;
+	pt = c->new_hwpt;
+	if (sim_attach(c->dfd, SIM_NO_PASID, &pt))
+		return err_of(-1);
+	return pt == c->new_hwpt ? 0 : WRONG_RESULT;
+}
+
+static int check_sim_replace(struct flow_ctx *c, int err)
+{
+	unsigned char byte = 0xa7;
+	__u64 bits = 0;
+
+	if (err && c->new_hwpt) {
+		/*
+		 * Attached (busy) only when just the copy of the answer
+		 * failed; otherwise the new HWPT is unused and can go.
+		 */
+		if (!iofd_destroy(c->fd, c->new_hwpt))
+			c->new_hwpt = 0;
+		else if (errno != EBUSY || err != EFAULT || c->stage != 2)
+			return 1;
+	}
+	if (err && !c->new_hwpt) {
+		/* Still on the automatic domain, which still translates */
+		if (iofd_destroy(c->fd, c->hwpt) != -1 || errno != EBUSY)
+			return 2;
+		if (sim_mapped_ok(c, SIM_NO_PASID))
+			return 3;
+		if (run_sim_replace(c))
+			return 4;
+	}
+	/* The automatic HWPT went with the replace */
+	if (iofd_destroy(c->fd, c->hwpt) != -1 || errno != ENOENT)
+		return 5;
+	if (sim_mapped_ok(c, SIM_NO_PASID))
+		return 6;
+	/* The new HWPT has what was asked for: dirty tracking works */
+	if (sim_set_dirty(c->fd, c->new_hwpt, true))
+		return 7;
+	if (sim_dma_write(c->dfd, SIM_IOVA + P(2) + 9, &byte, 1))
+		return 8;
+	if (sim_get_dirty(c->fd, c->new_hwpt, SIM_IOVA, P(SIM_MAPPED),
+			  SIM_4K, &bits, 0))
+		return 9;
+	if (bits != 1ULL << 2)
+		return WRONG_RESULT;
+	return sim_pins_ok(c, 1) ? 10 : 0;
+}
+
+/* (d) a PASID-capable HWPT attached at PASID 1 */
+static int setup_sim_pasid(struct flow_ctx *c)
+{
+	int step = setup_sim_mapped(c);
+
+	if (step)
+		return step;
+	if (iofd_hwpt_alloc(c->fd, c->devid, c->ioas, IOMMU_HWPT_ALLOC_PASID,
+			    &c->hwpt2))
+		return 4;
+	return 0;
+}
+
+static int run_sim_pasid(struct flow_ctx *c)
+{
+	__u32 pt = c->hwpt2;
+
+	if (sim_attach(c->dfd, SIM_PASID, &pt))
+		return err_of(-1);
+	return pt == c->hwpt2 ? 0 : WRONG_RESULT;
+}
+
+static int check_sim_pasid(struct flow_ctx *c, int err)
+{
+	if (err) {
+		/* Nothing at the PASID: blocked, and the HWPT is unused */
+		if (sim_fault_kind(c, SIM_PASID, SIM_IOVA) !=
+		    IOMMUSIM_FAULT_BLOCKED)
+			return 1;
+		if (run_sim_pasid(c))
+			return 2;
+	}
+	if (sim_mapped_ok(c, SIM_PASID))
+		return 3;
+	/* The RID is still blocked; the HWPT is in use */
+	if (sim_fault_kind(c, SIM_NO_PASID, SIM_IOVA) != IOMMUSIM_FAULT_BLOCKED)
+		return 4;
+	if (iofd_destroy(c->fd, c->hwpt2) != -1 || errno != EBUSY)
+		return 5;
+	if (sim_pins_ok(c, 1))
+		return 6;
+	/* Detach blocks the PASID again and frees the HWPT for destroy */
+	if (sim_detach(c->dfd, SIM_PASID))
+		return 7;
+	if (sim_fault_kind(c, SIM_PASID, SIM_IOVA) != IOMMUSIM_FAULT_BLOCKED)
+		return 8;
+	return iofd_destroy(c->fd, c->hwpt2) ? 9 : 0;
+}
+
+/* (e) IOAS_MAP of a 2 MiB-aligned run with the sim domain, then UNMAP */
+static long huge_pages_free(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long val = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "HugePages_Free: %ld", &val) == 1)
+			break;
+	fclose(f);
+	return val;
+}
+
+/*
+ * After the fd is closed: a small-page run must have no pin left; a
+ * hugetlb run (whose compound pages the pin check skips) must go back to
+ * the pool when unmapped, which a leftover pin would prevent.
+ */
+static int run_buf_release(struct flow_ctx *c)
+{
+	int fd, rc, i;
+
+	if (!c->run_huge) {
+		fd = iofd_open();
+		if (fd < 0)
+			return -1;
+		rc = iofd_check_pins(fd, c->run, c->run_len, 0);
+		close(fd);
+		munmap(c->run, c->run_len);
+		c->run = NULL;
+		return rc;
+	}
+	munmap(c->run, c->run_len);
+	c->run = NULL;
+	for (i = 0; i < 100; i++) {
+		if (huge_pages_free() == c->huge_free)
+			return 0;
+		usleep(10000);
+	}
+	errno = EBUSY;
+	return -1;
+}
+
+static int setup_sim_map(struct flow_ctx *c)
+{
+	int step = setup_sim_bound(c);
+	size_t i;
+
+	if (step)
+		return step;
+	c->huge_free = huge_pages_free();
+	c->run_len = SIM_RUN_LEN;
+	c->run = iofd_alloc_huge(c->run_len);
+	c->run_huge = c->run;
+	if (!c->run)
+		c->run = iofd_alloc_aligned(c->run_len, SIM_2M);
+	if (!c->run)
+		return 3;
+	/* Offset-dependent bytes, so a misplaced translation shows */
+	for (i = 0; i < c->run_len; i += 64)
+		memset(c->run + i, (int)(i / 64 + i / SIM_2M * 7), 64);
+	if (iofd_ioas_alloc(c->fd, &c->ioas))
+		return 4;
+	/* Attached to the empty IOAS: the maps fill the sim's tables */
+	c->hwpt = c->ioas;
+	return sim_attach(c->dfd, SIM_NO_PASID, &c->hwpt) ? 5 : 0;
+}
+
+static int sim_run_stage(struct flow_ctx *c, int stage)
+{
+	__u64 done = 0;
+
+	switch (stage) {
+	case 1:
+	case 2:
+		return iofd_map_fixed(c->fd, c->ioas,
+				      c->run + (stage - 1) * SIM_2M, SIM_2M,
+				      SIM_IOVA_2M + (stage - 1) * SIM_2M);
+	default:
+		if (iofd_unmap(c->fd, c->ioas, SIM_IOVA_2M, SIM_2M, &done))
+			return -1;
+		if (done != SIM_2M) {
+			errno = WRONG_RESULT;
+			return -1;
+		}
+		return 0;
+	}
+}
+
+static int run_sim_map(struct flow_ctx *c)
+{
+	for (c->stage = 1; c->stage <= 3; c->stage++)
+		if (sim_run_stage(c, c->stage))
+			return err_of(-1);
+	return 0;
+}
+
+/*
+ * 2 MiB area @area of the run: 1 if it translates (to the right bytes) at
+ * its first, a middle and its last page, 0 if all three fault for want of
+ * a translation, -1 for anything else (a partial mapping).
+ */
+static int sim_area_state(struct flow_ctx *c, unsigned int area)
+{
+	static const __u64 offs[] = { 0, SIM_2M / 2 + 100, SIM_2M - 64 };
+	int mapped = 0, absent = 0;
+	unsigned int i;
+
+	for (i = 0; i < IOFD_ARRAY_SIZE(offs); i++) {
+		__u64 off = area * SIM_2M + offs[i];
+		int kind = sim_fault_kind(c, SIM_NO_PASID, SIM_IOVA_2M + off);
+
+		if (kind == IOMMUSIM_FAULT_NONE &&
+		    !sim_read_is(c, SIM_NO_PASID, SIM_IOVA_2M + off,
+				 c->run + off))
+			mapped++;
+		else if (kind == IOMMUSIM_FAULT_TRANSLATION)
+			absent++;
+	}
+	if (mapped == IOFD_ARRAY_SIZE(offs))
+		return 1;
+	return absent == IOFD_ARRAY_SIZE(offs) ? 0 : -1;
+}
+
+static int check_sim_map(struct flow_ctx *c, int err)
+{
+	struct iommusim_translate x;
+	int stage, state;
+
+	if (err) {
+		stage = c->stage;
+		state = sim_area_state(c, stage <= 2 ? stage - 1 : 0);
+		if (state < 0)
+			return 1;
+		/*
+		 * A failed map leaves no area (unmap finds none) unless only
+		 * the answer's copy failed; a failed unmap removed all or
+		 * nothing, all only when the answer's copy failed.
+		 */
+		if (stage <= 2 && state &&
+		    !(err == EFAULT && !sim_run_stage(c, 3 - stage)))
+			return 2;
+		if (stage <= 2 && !state &&
+		    (iofd_unmap(c->fd, c->ioas, SIM_IOVA_2M +
+				(stage - 1) * SIM_2M, SIM_2M, NULL) != -1 ||
+		     errno != ENOENT))
+			return 3;
+		if (stage == 3 && !state && err != EFAULT)
+			return 4;
+		for (; stage <= 3; stage++) {
+			if (stage == c->stage && state != (stage == 3))
+				continue;
+			if (sim_run_stage(c, stage))
+				return 5;
+		}
+	}
+	/* The first area is gone, the second translates; nothing else */
+	if (sim_area_state(c, 0) != 0 || sim_area_state(c, 1) != 1)
+		return 6;
+	if (sim_fault_kind(c, SIM_NO_PASID, SIM_IOVA_2M + SIM_RUN_LEN) !=
+	    IOMMUSIM_FAULT_TRANSLATION)
+		return 7;
+	/* Huge pages behind an aligned run give 2 MiB leaves */
+	if (sim_xlate(c->dfd, SIM_NO_PASID, SIM_IOVA_2M + SIM_2M + 77, false,
+		      &x) || x.out_fault)
+		return 8;
+	if (c->run_huge && x.out_page_size != SIM_2M)
+		return WRONG_RESULT;
+	return 0;
+}
+
+/* (f) device DMA: a write then a read, user pages pinned meanwhile */
+#define SIM_DMA_LEN	(P(2) + 57)
+#define SIM_DMA_SRC(c)	(SIM_DMA_BUF(c) + 100)
+#define SIM_DMA_DST(c)	(SIM_DMA_BUF(c) + P(4) + 7)
+#define SIM_DMA_AT	(P(1) + 33)
+
+static int setup_sim_dma(struct flow_ctx *c)
+{
+	unsigned char *src;
+	int i, step;
+
+	step = setup_sim_attached(c);
+	if (step)
+		return step;
+	src = SIM_DMA_SRC(c);
+	for (i = 0; i < (int)SIM_DMA_LEN; i++)
+		src[i] = (unsigned char)(i * 7 + (i >> 12) + 3);
+	/* What the mapping holds before the write, and an empty target */
+	memset(c->buf, 0x5a, P(SIM_MAPPED));
+	memset(SIM_DMA_DST(c), 0, SIM_DMA_LEN);
+	return 0;
+}
+
+static int run_sim_dma(struct flow_ctx *c)
+{
+	unsigned char *mem = c->buf;
+
+	c->stage = 1;
+	if (sim_dma_write(c->dfd, SIM_IOVA + SIM_DMA_AT, SIM_DMA_SRC(c),
+			  SIM_DMA_LEN))
+		return err_of(-1);
+	if (memcmp(mem + SIM_DMA_AT, SIM_DMA_SRC(c), SIM_DMA_LEN))
+		return WRONG_RESULT;
+	c->stage = 2;
+	if (sim_dma_read(c->dfd, SIM_IOVA + SIM_DMA_AT, SIM_DMA_DST(c),
+			 SIM_DMA_LEN))
+		return err_of(-1);
+	return memcmp(SIM_DMA_DST(c), SIM_DMA_SRC(c), SIM_DMA_LEN) ?
+		       WRONG_RESULT : 0;
+}
+
+static int check_sim_dma(struct flow_ctx *c, int err)
+{
+	unsigned char *mem = c->buf;
+
+	/* Whatever happened, no DMA holds a user page any more */
+	if (sim_pins_ok(c, 1))
+		return 1;
+	/* Bytes around the target range were never touched */
+	if (mem[SIM_DMA_AT - 1] != 0x5a || mem[SIM_DMA_AT + SIM_DMA_LEN] != 0x5a)
+		return 2;
+	if (err && run_sim_dma(c))
+		return 3;
+	if (sim_mapped_ok(c, SIM_NO_PASID))
+		return 4;
+	return sim_pins_ok(c, 1) ? 5 : 0;
+}
+
+/* (g) GET_DIRTY_BITMAP of a dirty-tracking sim HWPT after DMA writes */
+#define SIM_DIRTY_BITS	0x22ULL
+
+static int sim_dirty_write(struct flow_ctx *c)
+{
+	unsigned char byte = 0xd1;
+
+	if (sim_dma_write(c->dfd, SIM_IOVA + P(1) + 17, &byte, 1))
+		return -1;
+	return sim_dma_write(c->dfd, SIM_IOVA + P(5) + 4000, &byte, 1);
+}
+
+static int sim_dirty_read(struct flow_ctx *c, __u32 flags, __u64 *bits)
+{
+	*bits = 0;
+	return sim_get_dirty(c->fd, c->hwpt2, SIM_IOVA, P(SIM_MAPPED), SIM_4K,
+			     bits, flags);
+}
+
+static int setup_sim_dirty(struct flow_ctx *c)
+{
+	int step = setup_sim_mapped(c);
+
+	if (step)
+		return step;
+	if (iofd_hwpt_alloc(c->fd, c->devid, c->ioas,
+			    IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &c->hwpt2))
+		return 4;
+	c->hwpt = c->hwpt2;
+	if (sim_attach(c->dfd, SIM_NO_PASID, &c->hwpt))
+		return 5;
+	if (sim_set_dirty(c->fd, c->hwpt2, true))
+		return 6;
+	return sim_dirty_write(c) ? 7 : 0;
+}
+
+static int run_sim_get_dirty(struct flow_ctx *c)
+{
+	return err_of(sim_dirty_read(c, 0, &c->bitmap));
+}
+
+/* As check_get_dirty(): nothing cleared unless the bitmap's copy failed */
+static int check_sim_get_dirty(struct flow_ctx *c, int err)
+{
+	__u64 bits;
+
+	if (!err && c->bitmap != SIM_DIRTY_BITS)
+		return WRONG_RESULT;
+	if (sim_dirty_read(c, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR, &bits))
+		return 1;
+	if (!err && bits)
+		return 2;
+	if (err && bits != SIM_DIRTY_BITS && !(err == EFAULT && !bits))
+		return 3;
+	if (sim_dirty_read(c, 0, &bits))
+		return 4;
+	/* Written again after the clear: seen again */
+	if (sim_dirty_write(c))
+		return 5;
+	if (sim_dirty_read(c, 0, &bits))
+		return 6;
+	if (bits != SIM_DIRTY_BITS)
+		return WRONG_RESULT;
+	return sim_pins_ok(c, 1) ? 7 : 0;
+}
+
+static const struct flow flow_sim_bind = {
+	.name = "bind", .setup = setup_sim_open, .run = run_sim_bind,
+	.check = check_sim_bind, .pages = SIM_PAGES, .sim = true,
+};
+
+static const struct flow flow_sim_attach = {
+	.name = "attach_mapped_ioas", .setup = setup_sim_mapped,
+	.run = run_sim_attach, .check = check_sim_attach,
+	.pages = SIM_PAGES, .sim = true,
+};
+
+static const struct flow flow_sim_replace = {
+	.name = "hwpt_alloc_replace", .setup = setup_sim_attached,
+	.run = run_sim_replace, .check = check_sim_replace,
+	.einval_stage = 1, .pages = SIM_PAGES, .sim = true,
+};
+
+static const struct flow flow_sim_pasid = {
+	.name = "pasid_attach", .setup = setup_sim_pasid,
+	.run = run_sim_pasid, .check = check_sim_pasid,
+	.pages = SIM_PAGES, .sim = true,
+};
+
+static const struct flow flow_sim_map = {
+	.name = "map_unmap_2m", .setup = setup_sim_map, .run = run_sim_map,
+	.check = check_sim_map, .pages = SIM_PAGES, .sim = true,
+};
+
+static const struct flow flow_sim_dma = {
+	.name = "dma_write_read", .setup = setup_sim_dma, .run = run_sim_dma,
+	.check = check_sim_dma, .pages = SIM_PAGES, .sim = true,
+};
+
+static const struct flow flow_sim_dirty = {
+	.name = "get_dirty_bitmap", .setup = setup_sim_dirty,
+	.run = run_sim_get_dirty, .check = check_sim_get_dirty,
+	.pages = SIM_PAGES, .sim = true,
+};
+
+FIXTURE(simhw)
+{
+	bool created;
+};
+
+FIXTURE_VARIANT(simhw)
+{
+	const char *type;
+};
+
+FIXTURE_VARIANT_ADD(simhw, smmuv3)
+{
+	.type = "smmuv3",
+};
+
+FIXTURE_VARIANT_ADD(simhw, vtd)
+{
+	.type = "vtd",
+};
+
+FIXTURE_SETUP(simhw)
+{
+	if (access(FAILNTH_FILE, F_OK))
+		SKIP(return, "no " FAILNTH_FILE " (kernel without fault injection)");
+	if (!sim_present())
+		SKIP(return, "no " SIM_BUS " (iommusim.ko not loaded)");
+	ASSERT_OK(sim_create_iommu(40, variant->type, "", &sim_id));
+	self->created = true;
+	ASSERT_OK(sim_new_device(sim_id, SIM_SID, ""));
+}
+
+/* Removal fails while anything still holds the device or the instance */
+FIXTURE_TEARDOWN(simhw)
+{
+	if (!self->created)
+		return;
+	EXPECT_OK(sim_del_device(sim_id, SIM_SID));
+	EXPECT_OK(sim_del_iommu(sim_id));
+}
+
+/* The flow under the family's name in the log ("vtd/bind") */
+static void run_sim_flow(struct __test_metadata *_metadata,
+			 const char *type, const struct flow *f)
+{
+	static char name[64];
+	struct flow fl = *f;
+
+	snprintf(name, sizeof(name), "%s/%s", type, f->name);
+	fl.name = name;
+	run_flow(_metadata, &fl);
+}
+
+#define SIM_FLOW_TEST(test, flow)					\
+	TEST_F_TIMEOUT(simhw, test, 600)					\
+	{								\
+		run_sim_flow(_metadata, variant->type, &(flow));	\
+	}
+
+SIM_FLOW_TEST(bind, flow_sim_bind)
+SIM_FLOW_TEST(attach_mapped_ioas, flow_sim_attach)
+SIM_FLOW_TEST(hwpt_alloc_replace, flow_sim_replace)
+SIM_FLOW_TEST(pasid_attach, flow_sim_pasid)
+SIM_FLOW_TEST(map_unmap_2m, flow_sim_map)
+SIM_FLOW_TEST(dma_write_read, flow_sim_dma)
+SIM_FLOW_TEST(get_dirty_bitmap, flow_sim_dirty)
+
+/*
+ * Runs last: the harness runs the global tests first, then each fixture in
+ * the order of definition.
+ */
+FIXTURE(summary)
+{
+	int unused;
+};
+
+FIXTURE_SETUP(summary)
+{
+}
+
+FIXTURE_TEARDOWN(summary)
+{
+}
+
+TEST_F(summary, total)
 {
 	if (access(FAILNTH_FILE, F_OK))
 		SKIP(return, "no " FAILNTH_FILE " (kernel without fault injection)");
 	ASSERT_NE(NULL, failnth_total);
-	ksft_print_msg("fail-nth total: %lu injection points\n",
-		       *failnth_total);
+	ksft_print_msg("fail-nth total: %lu injection points (%lu in the simulated-IOMMU flows)\n",
+		       failnth_total[0], failnth_total[1]);
 }
 
 TEST_HARNESS_MAIN
