@@ -116,7 +116,8 @@ struct iommusim_attach_pt {
  * @pasid: the PASID, with IOMMUSIM_DETACH_PASID
  *
  * Layout and number of VFIO_DEVICE_DETACH_IOMMUFD_PT. DMA of the RID (or
- * PASID) is blocked afterwards. Detaching what is not attached is a no-op.
+ * PASID) is blocked afterwards. Detaching what is not attached is a no-op;
+ * a PASID of 0 or beyond the device's width gives EINVAL, as for attach.
  */
 struct iommusim_detach_pt {
 	__u32 argsz;
