@@ -163,7 +163,9 @@ static int simio_ioctl_bind(struct simio_file *sf, struct file *filp,
 	u32 id;
 	int rc;
 
-	rc = simio_get_cmd(&cmd, sizeof(cmd), sizeof(cmd), uarg);
+	/* VMMs older than VFIO's token field stop at out_devid */
+	rc = simio_get_cmd(&cmd, offsetofend(typeof(cmd), out_devid),
+			   sizeof(cmd), uarg);
 	if (rc)
 		return rc;
 	if (cmd.flags || cmd.token_uuid_ptr)

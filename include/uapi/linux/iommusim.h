@@ -41,8 +41,12 @@
  * carries over. The remaining ioctls are our own: DMA and test hooks.
  *
  * Conventions shared by every ioctl here (VFIO's): the structure starts
- * with __u32 argsz, the caller's size. argsz smaller than the structure as
- * first defined gives EINVAL; bytes past what the kernel knows are ignored.
+ * with __u32 argsz, the caller's size. argsz smaller than the part of the
+ * structure the call uses gives EINVAL (VFIO's minsz: BIND needs 16 bytes,
+ * as VMMs older than the token field pass; ATTACH 12 bytes,
+ * 16 with IOMMUSIM_ATTACH_PASID; DETACH 8, 12 with IOMMUSIM_DETACH_PASID;
+ * the others their whole structure); bytes past what the kernel knows are
+ * ignored.
  * Unknown flag bits give EINVAL. Device ioctls other than BIND on a file
  * that is not bound give EINVAL.
  *

@@ -939,6 +939,17 @@ TEST_F(sim, bind_bad_input)
 		ASSERT_NE(self->devid, big.b.out_devid);
 	}
 	close(dfd);
+
+	/* A VMM written before VFIO's token field: argsz ends at out_devid */
+	dfd = sim_dev_open(self->id, SIM_SID + 1);
+	ASSERT_LE(0, dfd);
+	cmd.iommufd = self->fd;
+	cmd.out_devid = 0;
+	cmd.argsz = offsetof(struct iommusim_bind_iommufd, token_uuid_ptr);
+	cmd.token_uuid_ptr = 1;	/* beyond argsz: never read */
+	ASSERT_OK(ioctl(dfd, IOMMUSIM_DEVICE_BIND_IOMMUFD, &cmd));
+	ASSERT_NE(0, cmd.out_devid);
+	close(dfd);
 	ASSERT_OK(sim_del_device(self->id, SIM_SID + 1));
 }
 
