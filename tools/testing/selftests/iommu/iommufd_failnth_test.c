@@ -801,15 +801,22 @@ TEST(get_dirty_bitmap) { run_flow(_metadata, &flow_get_dirty); }
 /*
  * Each flow runs on an SMMUv3 and on a VT-d instance that the fixture
  * creates with one device; every N opens the device's char device again.
- * The flow's buffer: pages [0, SIM_MAPPED) are mapped at SIM_IOVA, the rest
- * is the user side of DMA requests (pinned only while one runs).
+ * The flow's buffer: pages [0, SIM_MAPPED) are mapped at SIM_IOVA, the next
+ * SIM_DMA_PAGES are the user side of DMA requests (pinned only while one
+ * runs), and the last SIM_FAR_PAGES are mapped at SIM_IOVA_FAR, under
+ * another top-level entry, so that filling a domain allocates tables at
+ * every level.
  */
 #define SIM_SID		16
 #define SIM_IOVA	0x10000000ULL	/* clear of both MSI windows */
 #define SIM_IOVA_2M	0x40000000ULL
+#define SIM_IOVA_FAR	0x8000000000ULL	/* 512 GiB: top-level index 1 */
 #define SIM_MAPPED	8
-#define SIM_PAGES	16
+#define SIM_DMA_PAGES	8
+#define SIM_FAR_PAGES	4
+#define SIM_PAGES	(SIM_MAPPED + SIM_DMA_PAGES + SIM_FAR_PAGES)
 #define SIM_DMA_BUF(c)	((unsigned char *)(c)->buf + P(SIM_MAPPED))
+#define SIM_FAR_BUF(c)	(SIM_DMA_BUF(c) + P(SIM_DMA_PAGES))
 /* The 2 MiB-aligned run of the map flow: two areas of 2 MiB */
 #define SIM_RUN_LEN	(2 * SIM_2M)
 #define SIM_PASID	1
@@ -841,15 +848,20 @@ static int sim_read_is(struct flow_ctx *c, __u32 pasid, __u64 iova,
 	return memcmp(tmp, expect, sizeof(tmp)) ? -1 : 0;
 }
 
-/* The mapped part reads back through @pasid, at both ends */
+/* Both mapped parts read back through @pasid, at their ends */
 static int sim_mapped_ok(struct flow_ctx *c, __u32 pasid)
 {
 	unsigned char *b = c->buf;
 
 	if (sim_read_is(c, pasid, SIM_IOVA + 5, b + 5))
 		return -1;
-	return sim_read_is(c, pasid, SIM_IOVA + P(SIM_MAPPED) - 64,
-			   b + P(SIM_MAPPED) - 64);
+	if (sim_read_is(c, pasid, SIM_IOVA + P(SIM_MAPPED) - 64,
+			b + P(SIM_MAPPED) - 64))
+		return -1;
+	if (sim_read_is(c, pasid, SIM_IOVA_FAR + 3, SIM_FAR_BUF(c) + 3))
+		return -1;
+	return sim_read_is(c, pasid, SIM_IOVA_FAR + P(SIM_FAR_PAGES) - 64,
+			   SIM_FAR_BUF(c) + P(SIM_FAR_PAGES) - 64);
 }
 
 /* IOAS pages pinned once (a domain maps them), DMA pages not at all */
@@ -857,12 +869,20 @@ static int sim_pins_ok(struct flow_ctx *c, unsigned int mapped_pins)
 {
 	if (iofd_check_pins(c->fd, c->buf, P(SIM_MAPPED), mapped_pins))
 		return -1;
-	return iofd_check_pins(c->fd, SIM_DMA_BUF(c), P(SIM_PAGES - SIM_MAPPED),
-			       0);
+	if (iofd_check_pins(c->fd, SIM_FAR_BUF(c), P(SIM_FAR_PAGES),
+			    mapped_pins))
+		return -1;
+	return iofd_check_pins(c->fd, SIM_DMA_BUF(c), P(SIM_DMA_PAGES), 0);
 }
 
 static int setup_sim_open(struct flow_ctx *c)
 {
+	unsigned char *b = c->buf;
+	size_t i;
+
+	/* Offset-dependent bytes, so a misplaced translation shows */
+	for (i = 0; i < P(SIM_PAGES); i++)
+		b[i] = (unsigned char)(i * 13 + (i >> 12) * 7);
 	c->iova = SIM_IOVA;
 	c->dfd = sim_dev_open(sim_id, SIM_SID);
 	return c->dfd < 0 ? 1 : 0;
@@ -881,7 +901,10 @@ static int sim_map(struct flow_ctx *c)
 {
 	if (!c->ioas && iofd_ioas_alloc(c->fd, &c->ioas))
 		return -1;
-	return iofd_map_fixed(c->fd, c->ioas, c->buf, P(SIM_MAPPED), SIM_IOVA);
+	if (iofd_map_fixed(c->fd, c->ioas, c->buf, P(SIM_MAPPED), SIM_IOVA))
+		return -1;
+	return iofd_map_fixed(c->fd, c->ioas, SIM_FAR_BUF(c), P(SIM_FAR_PAGES),
+			      SIM_IOVA_FAR);
 }
 
 static int setup_sim_mapped(struct flow_ctx *c)
@@ -1494,6 +1517,14 @@ TEST_F_TIMEOUT(simhw, pasid_attach, 600)
 
 TEST_F_TIMEOUT(simhw, map_unmap_2m, 600)
 {
+	void *huge = iofd_alloc_huge(SIM_RUN_LEN);
+
+	/* Large leaves need hugetlb pages (the VM reserves some) */
+	ksft_print_msg("%s/map_unmap_2m: %s\n", variant->type,
+		       huge ? "hugetlb run, 2 MiB leaves" :
+			      "no hugetlb pages, 4 KiB leaves");
+	if (huge)
+		munmap(huge, SIM_RUN_LEN);
 	run_sim_flow(_metadata, variant->type, &flow_sim_map);
 }
 
