@@ -1277,6 +1277,11 @@ static int check_sim_map(struct flow_ctx *c, int err)
 		return 8;
 	if (c->run_huge && x.out_page_size != SIM_2M)
 		return WRONG_RESULT;
+	/* Small pages show their pins: the unmapped area's are released */
+	if (!c->run_huge &&
+	    (iofd_check_pins(c->fd, c->run, SIM_2M, 0) ||
+	     iofd_check_pins(c->fd, c->run + SIM_2M, SIM_2M, 1)))
+		return 9;
 	return 0;
 }
 
