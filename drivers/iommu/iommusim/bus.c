@@ -100,6 +100,25 @@ static int simio_parse_uint(const char *s, unsigned int min, unsigned int max,
 	return 0;
 }
 
+/* A write that is one number in [0, @max] and nothing else (del_*) */
+static int simio_parse_lone_uint(const char *buf, size_t count,
+				 unsigned int max, unsigned int *out)
+{
+	char *copy, *cur, *word;
+	int rc = -EINVAL;
+
+	copy = kstrndup(buf, count, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	cur = copy;
+	word = simio_next_word(&cur);
+	if (word && !simio_parse_uint(word, 0, max, out) &&
+	    !simio_next_word(&cur))
+		rc = 0;
+	kfree(copy);
+	return rc;
+}
+
 /* Every remaining word must be one of @opts as KEY=VAL */
 static int simio_parse_opts(char **cur, const struct simio_opt *opts,
 			    size_t nr)
@@ -291,18 +310,11 @@ static ssize_t del_device_store(struct device *dev,
 	struct simio_iommu *iommu = to_simio_iommu(dev);
 	struct simio_dev *sdev;
 	unsigned int sid;
-	char *copy, *cur, *word;
 	int rc;
 
-	copy = kstrndup(buf, count, GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	cur = copy;
-	word = simio_next_word(&cur);
-	rc = -EINVAL;
-	if (!word || simio_parse_uint(word, 0, SIMIO_MAX_SID, &sid) ||
-	    simio_next_word(&cur))
-		goto out_free;
+	rc = simio_parse_lone_uint(buf, count, SIMIO_MAX_SID, &sid);
+	if (rc)
+		return rc;
 
 	mutex_lock(&simio_lock);
 	sdev = xa_load(&iommu->devs, sid);
@@ -315,8 +327,6 @@ static ssize_t del_device_store(struct device *dev,
 		rc = 0;
 	}
 	mutex_unlock(&simio_lock);
-out_free:
-	kfree(copy);
 	return rc ? rc : count;
 }
 static DEVICE_ATTR_WO(del_device);
@@ -522,25 +532,16 @@ static ssize_t del_iommu_store(const struct bus_type *bus, const char *buf,
 {
 	struct simio_iommu *iommu;
 	unsigned int id;
-	char *copy, *cur, *word;
 	int rc;
 
-	copy = kstrndup(buf, count, GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	cur = copy;
-	rc = -EINVAL;
-	word = simio_next_word(&cur);
-	if (!word || simio_parse_uint(word, 0, SIMIO_MAX_ID, &id) ||
-	    simio_next_word(&cur))
-		goto out_free;
+	rc = simio_parse_lone_uint(buf, count, SIMIO_MAX_ID, &id);
+	if (rc)
+		return rc;
 
 	mutex_lock(&simio_bus_lock);
 	iommu = xa_load(&simio_iommus, id);
 	rc = iommu ? simio_iommu_remove(iommu, false) : -ENOENT;
 	mutex_unlock(&simio_bus_lock);
-out_free:
-	kfree(copy);
 	return rc ? rc : count;
 }
 static BUS_ATTR_WO(del_iommu);

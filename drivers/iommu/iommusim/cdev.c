@@ -213,6 +213,35 @@ out_unclaim:
 	return rc;
 }
 
+/*
+ * The fields ATTACH and DETACH share, for a file bound as @idev (NULL: not
+ * bound): @flag is the only known flag, and @pasid counts only with it,
+ * when argsz must also reach it (as VFIO). *@out is the checked PASID, or
+ * IOFD_NO_PASID for the RID.
+ */
+static int simio_cmd_pasid(struct simio_file *sf, struct iommufd_device *idev,
+			   u32 argsz, u32 flags, u32 flag, size_t pasid_end,
+			   u32 pasid, u32 *out)
+{
+	if (!idev || flags & ~flag)
+		return -EINVAL;
+	if ((flags & flag) && argsz < pasid_end)
+		return -EINVAL;
+	return simio_check_pasid(sf->sdev, flags & flag, pasid, out);
+}
+
+/* Detach @pasid (or the RID) and forget this file's record of it */
+static void simio_detach_locked(struct simio_file *sf,
+				struct iommufd_device *idev, u32 pasid)
+{
+	lockdep_assert_held(&sf->lock);
+	iofd_device_detach(idev, pasid);
+	if (pasid == IOFD_NO_PASID)
+		sf->rid_attached = false;
+	else
+		xa_erase(&sf->pasids, pasid);
+}
+
 static int simio_ioctl_attach(struct simio_file *sf, void __user *uarg)
 {
 	struct iommusim_attach_pt __user *ucmd = uarg;
@@ -227,13 +256,9 @@ static int simio_ioctl_attach(struct simio_file *sf, void __user *uarg)
 			   uarg);
 	if (rc)
 		return rc;
-	if (!idev || cmd.flags & ~IOMMUSIM_ATTACH_PASID)
-		return -EINVAL;
-	if ((cmd.flags & IOMMUSIM_ATTACH_PASID) &&
-	    cmd.argsz < offsetofend(typeof(cmd), pasid))
-		return -EINVAL;
-	rc = simio_check_pasid(sf->sdev, cmd.flags & IOMMUSIM_ATTACH_PASID,
-			       cmd.pasid, &pasid);
+	rc = simio_cmd_pasid(sf, idev, cmd.argsz, cmd.flags,
+			     IOMMUSIM_ATTACH_PASID, offsetofend(typeof(cmd), pasid),
+			     cmd.pasid, &pasid);
 	if (rc)
 		return rc;
 
@@ -271,13 +296,8 @@ static int simio_ioctl_attach(struct simio_file *sf, void __user *uarg)
 	if (put_user(pt_id, &ucmd->pt_id)) {
 		rc = -EFAULT;
 		/* As VFIO: a first attach the caller cannot learn is undone */
-		if (first) {
-			iofd_device_detach(idev, pasid);
-			if (pasid == IOFD_NO_PASID)
-				sf->rid_attached = false;
-			else
-				xa_erase(&sf->pasids, pasid);
-		}
+		if (first)
+			simio_detach_locked(sf, idev, pasid);
 	}
 out_unlock:
 	mutex_unlock(&sf->lock);
@@ -295,26 +315,16 @@ static int simio_ioctl_detach(struct simio_file *sf, void __user *uarg)
 			   uarg);
 	if (rc)
 		return rc;
-	if (!idev || cmd.flags & ~IOMMUSIM_DETACH_PASID)
-		return -EINVAL;
-	if ((cmd.flags & IOMMUSIM_DETACH_PASID) &&
-	    cmd.argsz < offsetofend(typeof(cmd), pasid))
-		return -EINVAL;
-	rc = simio_check_pasid(sf->sdev, cmd.flags & IOMMUSIM_DETACH_PASID,
-			       cmd.pasid, &pasid);
+	rc = simio_cmd_pasid(sf, idev, cmd.argsz, cmd.flags,
+			     IOMMUSIM_DETACH_PASID, offsetofend(typeof(cmd), pasid),
+			     cmd.pasid, &pasid);
 	if (rc)
 		return rc;
 
 	mutex_lock(&sf->lock);
-	if (pasid == IOFD_NO_PASID) {
-		if (sf->rid_attached) {
-			iofd_device_detach(idev, pasid);
-			sf->rid_attached = false;
-		}
-	} else if (xa_load(&sf->pasids, pasid)) {
-		iofd_device_detach(idev, pasid);
-		xa_erase(&sf->pasids, pasid);
-	}
+	if (pasid == IOFD_NO_PASID ? sf->rid_attached :
+				     !!xa_load(&sf->pasids, pasid))
+		simio_detach_locked(sf, idev, pasid);
 	mutex_unlock(&sf->lock);
 	return 0;
 }
