@@ -214,10 +214,11 @@ out_unclaim:
 }
 
 /*
- * The fields ATTACH and DETACH share, for a file bound as @idev (NULL: not
- * bound): @flag is the only known flag, and @pasid counts only with it,
- * when argsz must also reach it (as VFIO). *@out is the checked PASID, or
- * IOFD_NO_PASID for the RID.
+ * The checks of every request whose only flag, @flag, selects a PASID, for
+ * a file bound as @idev (NULL: not bound): @pasid counts only with @flag,
+ * and then argsz must reach @pasid_end (VFIO's rule for ATTACH/DETACH; 0
+ * where the minimum size covers the field already). *@out is the checked
+ * PASID, or IOFD_NO_PASID for the RID.
  */
 static int simio_cmd_pasid(struct simio_file *sf, struct iommufd_device *idev,
 			   u32 argsz, u32 flags, u32 flag, size_t pasid_end,
@@ -559,11 +560,10 @@ static int simio_ioctl_pte_alias(struct simio_file *sf, void __user *uarg)
 	rc = simio_get_cmd(&cmd, sizeof(cmd), sizeof(cmd), uarg);
 	if (rc)
 		return rc;
-	if (!simio_bound(sf) || cmd.flags & ~IOMMUSIM_ALIAS_PASID ||
-	    cmd.__reserved)
+	if (cmd.__reserved)
 		return -EINVAL;
-	rc = simio_check_pasid(sdev, cmd.flags & IOMMUSIM_ALIAS_PASID,
-			       cmd.pasid, &pasid);
+	rc = simio_cmd_pasid(sf, simio_bound(sf), cmd.argsz, cmd.flags,
+			     IOMMUSIM_ALIAS_PASID, 0, cmd.pasid, &pasid);
 	if (rc)
 		return rc;
 
@@ -588,11 +588,10 @@ static int simio_ioctl_invalidate(struct simio_file *sf, void __user *uarg)
 	rc = simio_get_cmd(&cmd, sizeof(cmd), sizeof(cmd), uarg);
 	if (rc)
 		return rc;
-	if (!simio_bound(sf) || cmd.flags & ~IOMMUSIM_INVAL_PASID ||
-	    cmd.__reserved)
+	if (cmd.__reserved)
 		return -EINVAL;
-	rc = simio_check_pasid(sdev, cmd.flags & IOMMUSIM_INVAL_PASID,
-			       cmd.pasid, &pasid);
+	rc = simio_cmd_pasid(sf, simio_bound(sf), cmd.argsz, cmd.flags,
+			     IOMMUSIM_INVAL_PASID, 0, cmd.pasid, &pasid);
 	if (rc)
 		return rc;
 
@@ -616,11 +615,10 @@ static int simio_ioctl_ctx_entry(struct simio_file *sf, void __user *uarg)
 	rc = simio_get_cmd(&cmd, sizeof(cmd), sizeof(cmd), uarg);
 	if (rc)
 		return rc;
-	if (!simio_bound(sf) || cmd.flags & ~IOMMUSIM_CTX_PASID ||
-	    cmd.__reserved)
+	if (cmd.__reserved)
 		return -EINVAL;
-	rc = simio_check_pasid(sdev, cmd.flags & IOMMUSIM_CTX_PASID,
-			       cmd.pasid, &pasid);
+	rc = simio_cmd_pasid(sf, simio_bound(sf), cmd.argsz, cmd.flags,
+			     IOMMUSIM_CTX_PASID, 0, cmd.pasid, &pasid);
 	if (rc)
 		return rc;
 
