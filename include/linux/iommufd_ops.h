@@ -63,9 +63,10 @@ enum iofd_domain_type {
  *		any page of that range: the driver invalidates every cached
  *		translation of the range (IOTLB, walk caches) and waits for
  *		DMA in flight through it. A driver without it must do the same
- *		inside @unmap. The core also calls it after a
- *		@read_and_clear_dirty without IOFD_DIRTY_NO_CLEAR, for the
- *		range read, so that cached "already dirty" state goes too.
+ *		inside @unmap. The core also calls it after every
+ *		@read_and_clear_dirty without IOFD_DIRTY_NO_CLEAR (failed ones
+ *		included), for the range read, so that cached "already dirty"
+ *		state goes too; the driver need not flush there itself.
  * @set_dirty_tracking: optional (required when the domain was allocated
  *			with IOFD_ALLOC_DIRTY_TRACKING). Start or stop the
  *			hardware recording DMA writes in the page table.

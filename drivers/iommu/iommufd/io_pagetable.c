@@ -1284,10 +1284,11 @@ static int iopt_domain_read_dirty(struct io_pagetable *iopt,
 
 		rc = domain->ops->read_and_clear_dirty(domain, s, e - s + 1,
 						       flags, dirty);
-		if (rc)
-			return rc;
+		/* A read that failed part way may have cleared some of it */
 		if (!(flags & IOFD_DIRTY_NO_CLEAR) && domain->ops->iotlb_sync)
 			domain->ops->iotlb_sync(domain, s, e - s + 1);
+		if (rc)
+			return rc;
 	}
 	/* The caller checked the coverage under the same lock */
 	if (WARN_ON(!it.done))

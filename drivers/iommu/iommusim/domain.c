@@ -51,17 +51,14 @@ static void simio_dom_free(struct iofd_domain *domain)
  * old IOTLB entry before the invalidation. After that no DMA uses the old
  * entry, and the core may unpin its page.
  */
-static void simio_dom_flush(struct simio_domain *sdom, u64 iova, u64 size)
-{
-	simio_dma_quiesce(sdom->iommu);
-	sdom->iommu->fam->flush(sdom, iova, size);
-	simio_dma_quiesce(sdom->iommu);
-}
-
 static void simio_dom_iotlb_sync(struct iofd_domain *domain,
 				 unsigned long iova, size_t size)
 {
-	simio_dom_flush(to_simio_domain(domain), iova, size);
+	struct simio_domain *sdom = to_simio_domain(domain);
+
+	simio_dma_quiesce(sdom->iommu);
+	sdom->iommu->fam->flush(sdom, iova, size);
+	simio_dma_quiesce(sdom->iommu);
 }
 
 static int simio_dom_set_dirty_tracking(struct iofd_domain *domain,
@@ -91,19 +88,16 @@ static int simio_dom_read_and_clear_dirty(struct iofd_domain *domain,
 {
 	struct simio_domain *sdom = to_simio_domain(domain);
 	bool no_clear = flags & IOFD_DIRTY_NO_CLEAR;
-	int ret;
 
 	if (!domain->dirty_tracking)
 		return -EOPNOTSUPP;
-	ret = simpt_read_and_clear_dirty(&sdom->pt, iova, size, no_clear,
-					 simio_dom_record_dirty, dirty);
 	/*
-	 * The IOTLB may hold entries that say "dirty already recorded"; once
-	 * they are gone the next write walks again and re-marks the entry.
+	 * The IOTLB may still hold entries that say "dirty already recorded";
+	 * the core's iotlb_sync after a clearing read removes them, so the
+	 * next write walks again and re-marks the entry.
 	 */
-	if (!no_clear)
-		simio_dom_flush(sdom, iova, size);
-	return ret;
+	return simpt_read_and_clear_dirty(&sdom->pt, iova, size, no_clear,
+					  simio_dom_record_dirty, dirty);
 }
 
 const struct iofd_domain_ops simio_domain_ops = {
